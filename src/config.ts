@@ -1,0 +1,86 @@
+/**
+ * The service's settings, read from the Worker's variables (wrangler.toml
+ * `[vars]`, `.dev.vars`, or `wrangler secret put`). Each is documented in the
+ * README's configuration table. A bad value is a deployment mistake: it fails
+ * every callback with INTERNAL_ERROR and a log line naming the variable, rather
+ * than silently running with a policy nobody chose.
+ */
+
+/** Who may do something to a group. */
+export type Role = "creator" | "member" | "anyone";
+
+export interface Settings {
+	readonly guardToken?: string;
+	readonly allowUnsigned: boolean;
+	readonly maxCallbackAgeSeconds?: number;
+	readonly groupIdStart: number;
+	readonly maxGroupMembers: number;
+	readonly permissions: { readonly add: Role; readonly remove: Role; readonly delete: Role };
+	readonly pushMode: string;
+	readonly upstreamUrl?: string;
+	readonly upstreamTimeoutMs: number;
+}
+
+/** The variables as the runtime hands them over: generated `Env` plus the optional secret. */
+export type SettingsSource = Env & { GUARD_TOKEN?: string; MAX_CALLBACK_AGE_SECONDS?: string };
+
+export class ConfigError extends Error {
+	override name = "ConfigError";
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+	if (raw === undefined || raw.trim() === "") return fallback;
+	const value = Number(raw);
+	if (!Number.isSafeInteger(value) || value < min || value > max) {
+		throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+	}
+	return value;
+}
+
+function role(name: string, raw: string | undefined, fallback: Role): Role {
+	if (raw === undefined || raw === "") return fallback;
+	if (raw === "creator" || raw === "member" || raw === "anyone") return raw;
+	throw new ConfigError(`${name} must be creator, member or anyone, not "${raw}"`);
+}
+
+function optional(raw: string | undefined): string | undefined {
+	return raw === undefined || raw === "" ? undefined : raw;
+}
+
+function parseSettings(env: SettingsSource): Settings {
+	const pushMode = optional(env.PUSH_MODE) ?? "2";
+	if (!/^[0-3]$/.test(pushMode)) throw new ConfigError(`PUSH_MODE must be 0, 1, 2 or 3, not "${pushMode}"`);
+	const upstreamUrl = optional(env.UPSTREAM_AEC_URL);
+	if (upstreamUrl !== undefined && !URL.canParse(upstreamUrl)) {
+		throw new ConfigError("UPSTREAM_AEC_URL is not a URL");
+	}
+	const maxAge = optional(env.MAX_CALLBACK_AGE_SECONDS);
+	return {
+		guardToken: optional(env.GUARD_TOKEN),
+		allowUnsigned: env.ALLOW_UNSIGNED === "true",
+		maxCallbackAgeSeconds:
+			maxAge === undefined ? undefined : integer("MAX_CALLBACK_AGE_SECONDS", maxAge, 0, 1, 365 * 86400),
+		groupIdStart: integer("GROUP_ID_START", env.GROUP_ID_START, 100000, 1, 2 ** 52),
+		maxGroupMembers: integer("MAX_GROUP_MEMBERS", env.MAX_GROUP_MEMBERS, 20000, 1, 1_000_000),
+		permissions: {
+			add: role("ADD_PERMISSION", env.ADD_PERMISSION, "member"),
+			remove: role("REMOVE_PERMISSION", env.REMOVE_PERMISSION, "creator"),
+			delete: role("DELETE_PERMISSION", env.DELETE_PERMISSION, "creator"),
+		},
+		pushMode,
+		upstreamUrl,
+		upstreamTimeoutMs: integer("UPSTREAM_TIMEOUT_MS", env.UPSTREAM_TIMEOUT_MS, 5000, 1, 15000),
+	};
+}
+
+// The env object is the same for every request of an isolate: parse it once.
+const parsed = new WeakMap<object, Settings>();
+
+export function readSettings(env: SettingsSource): Settings {
+	let settings = parsed.get(env);
+	if (!settings) {
+		settings = parseSettings(env);
+		parsed.set(env, settings);
+	}
+	return settings;
+}

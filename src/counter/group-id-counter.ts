@@ -1,0 +1,82 @@
+import { DurableObject } from "cloudflare:workers";
+import { readSettings } from "../config";
+import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
+import type { GroupInit } from "../group/group-object";
+
+/** StarRTC may resend a create it timed out on (it waits ~17 s); a resend within this window finds its group. */
+export const CREATE_RETRY_WINDOW_MS = 10 * 60 * 1000;
+
+export type CreateRequest = Omit<GroupInit, "groupId">;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS next_group_id (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recent_creates (
+	create_key TEXT PRIMARY KEY,
+	group_id TEXT NOT NULL,
+	received_at INTEGER NOT NULL,
+	created INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS recent_creates_by_age ON recent_creates (received_at);
+`;
+
+/**
+ * The one object (named "ids") that mints group ids: decimal, strictly
+ * increasing, never reused. It also remembers recent creates for the retry
+ * window, and it is what makes the group, so that "id minted" and "group
+ * created" are recorded in one place: a resent create whose group was made
+ * (and perhaps deleted since) gets the same id back and creates nothing.
+ */
+export class GroupIdCounter extends DurableObject<Env> {
+	readonly #sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#sql = ctx.storage.sql;
+		this.#sql.exec(SCHEMA);
+	}
+
+	async createGroup(request: CreateRequest): Promise<Outcome<string>> {
+		const now = Date.now();
+		// Everything up to the group call is synchronous, so two creates never mint the same id.
+		this.#sql.exec("DELETE FROM recent_creates WHERE received_at < ?", now - CREATE_RETRY_WINDOW_MS);
+		const seen = this.#sql
+			.exec<{ group_id: string; created: number }>(
+				"SELECT group_id, created FROM recent_creates WHERE create_key = ?",
+				request.createKey,
+			)
+			.toArray()[0];
+		if (seen?.created) return ok(seen.group_id);
+
+		// A resend of a create that failed half way finishes it under the id it was given.
+		const groupId = seen?.group_id ?? this.#mint();
+		if (!seen) {
+			this.#sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)", request.createKey, groupId, now);
+		}
+		let made: Outcome<void>;
+		try {
+			made = await this.env.GROUPS.getByName(groupId).create({ ...request, groupId });
+		} catch (error) {
+			return fail(ErrorCode.InternalError, `creating group ${groupId} failed: ${String(error)}`);
+		}
+		if (!made.ok) return made;
+		this.#sql.exec("UPDATE recent_creates SET created = 1 WHERE create_key = ?", request.createKey);
+		return ok(groupId);
+	}
+
+	#mint(): string {
+		const start = readSettings(this.env).groupIdStart;
+		// Raising GROUP_ID_START later moves the next id up; lowering it never moves it back.
+		const { value } = this.#sql
+			.exec<{ value: number }>(
+				`INSERT INTO next_group_id VALUES (1, ?)
+				 ON CONFLICT (singleton) DO UPDATE SET value = max(value + 1, excluded.value)
+				 RETURNING value`,
+				start,
+			)
+			.one();
+		return String(value);
+	}
+}

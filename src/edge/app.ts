@@ -1,0 +1,147 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { type Settings, type SettingsSource, readSettings } from "../config";
+import { GetPushMode } from "../protocol/actions";
+import { Answer, toResponse } from "../protocol/answer";
+import { type Fields, parseCallback, parseFields } from "../protocol/callback";
+import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+import { runGroupCommand } from "./groups";
+import { verifySign } from "./sign";
+import { forwardToUpstream } from "./upstream";
+
+/** Fits a create with MAX_GROUP_MEMBERS ids of 128 ASCII bytes, form-encoded. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Where StarRTC deployments point `aecurl`: the sample server's path, with and without `.php`, and the root. */
+export const AEC_PATHS = ["/", "/eventCenter", "/eventCenter.php"];
+
+/** The one structured line logged per callback: no member lists, no secrets. */
+interface LogLine {
+	action?: string;
+	groupId?: string;
+	requester?: string;
+	outcome?: string;
+	reason?: string;
+	ms?: number;
+}
+
+// Values from an unauthenticated caller go into logs only as short text.
+const clip = (value: unknown) =>
+	typeof value === "string" || typeof value === "number" ? String(value).slice(0, 128) : undefined;
+
+interface Params {
+	readonly data: string;
+	readonly sign?: string;
+}
+
+/** `data` and `sign` from the form body (POST) or else the query string (GET, as the docs allow). */
+async function readParams(request: Request): Promise<Outcome<Params>> {
+	let params = new URL(request.url).searchParams;
+	if (request.method === "POST") {
+		const type = request.headers.get("Content-Type") ?? "";
+		// StarRTC posts x-www-form-urlencoded; any other non-multipart body is read the same way.
+		const body = type.startsWith("multipart/form-data")
+			? await request.formData()
+			: new URLSearchParams(await request.text());
+		if (body.has("data")) params = body as URLSearchParams;
+	}
+	const data = params.getAll("data");
+	const sign = params.getAll("sign");
+	if (data.length === 0) return fail(ErrorCode.MalformedArgument, "no data parameter");
+	if (data.length > 1 || sign.length > 1) return fail(ErrorCode.MalformedArgument, "data or sign given more than once");
+	if (typeof data[0] !== "string" || (sign[0] !== undefined && typeof sign[0] !== "string")) {
+		return fail(ErrorCode.MalformedArgument, "data and sign must be text fields");
+	}
+	return ok({ data: data[0], sign: sign[0] });
+}
+
+async function authenticate(settings: Settings, { data, sign }: Params): Promise<Failure | undefined> {
+	if (settings.guardToken === undefined) {
+		return settings.allowUnsigned
+			? undefined
+			: fail(ErrorCode.UnsignedRefused, "GUARD_TOKEN is not set and ALLOW_UNSIGNED is not true");
+	}
+	if (sign === undefined || sign === "") return fail(ErrorCode.BadSign, "no sign");
+	return (await verifySign(settings.guardToken, data, sign)) ? undefined : fail(ErrorCode.BadSign, "sign does not match data");
+}
+
+/** With MAX_CALLBACK_AGE_SECONDS set, a callback must carry a `ts` (or `timestamp`) that recent. */
+function checkFreshness(settings: Settings, fields: Fields): Failure | undefined {
+	const maxAge = settings.maxCallbackAgeSeconds;
+	if (maxAge === undefined) return undefined;
+	const sentAt = Number(clip(fields.ts ?? fields.timestamp) ?? Number.NaN);
+	if (!Number.isFinite(sentAt)) return fail(ErrorCode.StaleCallback, "no ts in data");
+	const age = Math.abs(Date.now() / 1000 - sentAt);
+	return age > maxAge ? fail(ErrorCode.StaleCallback, `ts is ${Math.round(age)} s away from now`) : undefined;
+}
+
+async function answerCallback(request: Request, env: SettingsSource, log: LogLine): Promise<Answer> {
+	const settings = readSettings(env);
+	const params = await readParams(request);
+	if (!params.ok) return Answer.failure(params);
+	const refused = await authenticate(settings, params.value);
+	if (refused) return Answer.failure(refused);
+
+	const { data, sign } = params.value;
+	const fields = parseFields(data);
+	if (!fields.ok) return Answer.failure(fields);
+	log.action = clip(fields.value.action);
+	log.groupId = clip(fields.value.groupId);
+	log.requester = clip(fields.value.userId);
+	const stale = checkFreshness(settings, fields.value);
+	if (stale) return Answer.failure(stale);
+
+	const callback = parseCallback(fields.value, settings.maxGroupMembers);
+	if (!callback.ok) return Answer.failure(callback);
+	switch (callback.value.kind) {
+		case "group":
+			return runGroupCommand(env, callback.value.command, data);
+		case "access":
+			return Answer.value(callback.value.echostr);
+		case "other": {
+			if (settings.upstreamUrl !== undefined) {
+				const relayed = await forwardToUpstream(settings.upstreamUrl, data, sign, settings.upstreamTimeoutMs);
+				return relayed.ok ? Answer.relay(relayed.value) : Answer.failure(relayed);
+			}
+			if (callback.value.action === GetPushMode) return Answer.value(settings.pushMode);
+			return Answer.failure(fail(ErrorCode.UnknownAction, `${clip(callback.value.action)} is not handled here`));
+		}
+	}
+}
+
+function logAndRespond(log: LogLine, answer: Answer, started: number): Response {
+	log.outcome = answer.error ?? "OK";
+	log.reason = answer.reason;
+	log.ms = Date.now() - started;
+	console.log(JSON.stringify(log));
+	return toResponse(answer);
+}
+
+const refuse = (code: ErrorCode, reason: string) => logAndRespond({}, Answer.failure(fail(code, reason)), Date.now());
+
+const app = new Hono<{ Bindings: SettingsSource }>();
+
+app.get("/healthz", (c) => c.text("ok"));
+
+const tooLarge = bodyLimit({
+	maxSize: MAX_BODY_BYTES,
+	onError: () => refuse(ErrorCode.RequestTooLarge, `body over ${MAX_BODY_BYTES} bytes`),
+});
+
+app.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
+	const started = Date.now();
+	const log: LogLine = {};
+	try {
+		const answer = await answerCallback(c.req.raw, c.env, log);
+		return logAndRespond(log, answer, started);
+	} catch (error) {
+		// Unexpected: a bug or a bad setting. StarRTC still gets a well-formed failure.
+		return logAndRespond(log, Answer.failure(fail(ErrorCode.InternalError, String(error))), started);
+	}
+});
+
+// Registered after GET and POST, so it only catches the other methods.
+for (const path of AEC_PATHS) app.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST"));
+app.notFound((c) => refuse(ErrorCode.NotFound, `no AEC endpoint at ${new URL(c.req.url).pathname}`));
+app.onError((error) => refuse(ErrorCode.InternalError, String(error)));
+
+export { app };

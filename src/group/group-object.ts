@@ -1,0 +1,204 @@
+import { DurableObject } from "cloudflare:workers";
+import { type Role, readSettings } from "../config";
+import type { Roster } from "../protocol/answer";
+import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+
+/** What the id counter hands over when it has minted an id for a new group. */
+export interface GroupInit {
+	readonly groupId: string;
+	readonly creator: string;
+	/** Join order; the creator first. */
+	readonly members: readonly string[];
+	readonly userDefineData: string;
+	/** Identifies the create callback, so a resent one finds its group instead of failing. */
+	readonly createKey: string;
+}
+
+/** The group as this instance knows it; loaded once, then kept in step with every write. */
+interface Group {
+	readonly creator: string;
+	readonly createKey: string;
+	/** userId → DND on. A Map iterates in insertion order, which is join order. */
+	readonly members: Map<string, boolean>;
+	nextJoin: number;
+	/** The last answer to SYNC_ALL, until the next change. */
+	roster?: Roster;
+}
+
+// `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
+// exactly one row and no secondary index; join order lives in `joined` and is
+// only sorted on when the object wakes.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS group_info (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	group_id TEXT NOT NULL,
+	creator TEXT NOT NULL,
+	user_define_data TEXT NOT NULL,
+	create_key TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+	user_id TEXT PRIMARY KEY,
+	joined INTEGER NOT NULL,
+	dnd INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+`;
+
+const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group (never created, or deleted)");
+
+/**
+ * One group, named by its groupId. Every method runs without an `await` between
+ * reading and writing (except the final deleteAll), so calls on one group never
+ * interleave, and each change is one SQLite transaction: it all happens or none of it.
+ */
+export class GroupObject extends DurableObject<Env> {
+	readonly #sql: SqlStorage;
+	/** undefined: not read yet; null: no group here (never created, or deleted). */
+	#group: Group | null | undefined;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#sql = ctx.storage.sql;
+		this.#sql.exec(SCHEMA);
+	}
+
+	/** Makes the group; repeating the same create (same createKey) changes nothing. */
+	create(init: GroupInit): Outcome<void> {
+		const existing = this.#load();
+		if (existing) {
+			return existing.createKey === init.createKey
+				? ok(undefined)
+				: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
+		}
+		this.ctx.storage.transactionSync(() => {
+			this.#sql.exec(
+				"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+				init.groupId,
+				init.creator,
+				init.userDefineData,
+				init.createKey,
+				Date.now(),
+			);
+			init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+		});
+		this.#group = {
+			creator: init.creator,
+			createKey: init.createKey,
+			members: new Map(init.members.map((id) => [id, false])),
+			nextJoin: init.members.length,
+		};
+		return ok(undefined);
+	}
+
+	syncAll(): Outcome<Roster> {
+		const group = this.#load();
+		return group ? ok(this.#roster(group)) : unknownGroup();
+	}
+
+	/** Adds who is not a member yet; with `sync`, answers the roster right after. */
+	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
+		const group = this.#load();
+		if (!group) return unknownGroup();
+		const denied = this.#permit(group, requester, readSettings(this.env).permissions.add);
+		if (denied) return denied;
+		const joining = users.filter((id) => !group.members.has(id));
+		const limit = readSettings(this.env).maxGroupMembers;
+		if (group.members.size + joining.length > limit) {
+			return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
+		}
+		if (joining.length) {
+			this.ctx.storage.transactionSync(() => {
+				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
+			});
+			for (const id of joining) group.members.set(id, false);
+			group.nextJoin += joining.length;
+			group.roster = undefined;
+		}
+		return ok(sync ? this.#roster(group) : undefined);
+	}
+
+	/**
+	 * Removes who is a member. Anyone may remove themselves; removing others needs
+	 * REMOVE_PERMISSION; nobody removes the creator.
+	 */
+	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
+		const group = this.#load();
+		if (!group) return unknownGroup();
+		if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
+		if (users.some((id) => id !== requester)) {
+			const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
+			if (denied) return denied;
+		}
+		const leaving = users.filter((id) => group.members.has(id));
+		if (leaving.length) {
+			this.ctx.storage.transactionSync(() => {
+				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
+			});
+			for (const id of leaving) group.members.delete(id);
+			group.roster = undefined;
+		}
+		return ok(sync ? this.#roster(group) : undefined);
+	}
+
+	/** Sets or clears the requester's own "do not disturb" in this group. */
+	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Roster | undefined> {
+		const group = this.#load();
+		if (!group) return unknownGroup();
+		const current = group.members.get(requester);
+		if (current === undefined) return fail(ErrorCode.NotAMember, "only a member can change their DND");
+		if (current !== on) {
+			this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
+			group.members.set(requester, on);
+			group.roster = undefined;
+		}
+		return ok(sync ? this.#roster(group) : undefined);
+	}
+
+	/** Deletes the group and all of its storage; the id is never used again. */
+	async deleteGroup(requester: string): Promise<Outcome<void>> {
+		const group = this.#load();
+		if (!group) return unknownGroup();
+		const denied = this.#permit(group, requester, readSettings(this.env).permissions.delete);
+		if (denied) return denied;
+		// deleteAll is a storage operation, so the input gate keeps other calls out until it is done.
+		await this.ctx.storage.deleteAll();
+		this.#group = null;
+		return ok(undefined);
+	}
+
+	#permit(group: Group, requester: string, role: Role): Failure | undefined {
+		if (role === "anyone") return undefined;
+		if (role === "creator" && requester !== group.creator) {
+			return fail(ErrorCode.PermissionDenied, "only the group's creator may do this");
+		}
+		if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "the requester is not a member");
+		return undefined;
+	}
+
+	#load(): Group | null {
+		if (this.#group !== undefined) return this.#group;
+		const info = this.#sql
+			.exec<{ creator: string; create_key: string }>("SELECT creator, create_key FROM group_info")
+			.toArray()[0];
+		if (!info) return (this.#group = null);
+		const members = new Map<string, boolean>();
+		let nextJoin = 0;
+		const rows = this.#sql.exec<{ user_id: string; joined: number; dnd: number }>(
+			"SELECT user_id, joined, dnd FROM members ORDER BY joined",
+		);
+		for (const row of rows) {
+			members.set(row.user_id, row.dnd === 1);
+			nextJoin = row.joined + 1;
+		}
+		return (this.#group = { creator: info.creator, createKey: info.create_key, members, nextJoin });
+	}
+
+	#roster(group: Group): Roster {
+		if (!group.roster) {
+			const ignoring: string[] = [];
+			for (const [id, dnd] of group.members) if (dnd) ignoring.push(id);
+			group.roster = { groupList: [...group.members.keys()].join(","), ignoreList: ignoring.join(",") };
+		}
+		return group.roster;
+	}
+}

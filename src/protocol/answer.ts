@@ -1,0 +1,53 @@
+import { type ErrorCode, type Failure, errorTable } from "./errors";
+
+/**
+ * A group's members as StarRTC lists them: comma-joined, in join order, and the
+ * members with DND on. Kept as joined text so it crosses RPC as two strings.
+ */
+export interface Roster {
+	readonly groupList: string;
+	readonly ignoreList: string;
+}
+
+/**
+ * What we answer StarRTC. The bodies are built by hand, not by JSON.stringify of
+ * an object, because StarRTC parses them byte for byte: `status` first, no
+ * whitespace, every scalar a string, `ignoreList` only when non-empty.
+ */
+export interface Answer {
+	readonly body: string;
+	readonly status: number;
+	readonly error?: ErrorCode;
+	/** Why it failed, for the log line only; StarRTC sees just the envelope. */
+	readonly reason?: string;
+}
+
+const json = JSON.stringify;
+
+export const Answer = {
+	/** add / remove / DND / delete succeeded. */
+	done: (): Answer => ({ body: '{"status":"1"}', status: 200 }),
+
+	/** A string result: a created group id, an access-validation echo, a push mode. */
+	value: (text: string): Answer => ({ body: `{"status":"1","data":${json(text)}}`, status: 200 }),
+
+	/** SYNC_ALL and every *_AND_SYNC_ALL. */
+	roster: ({ groupList, ignoreList }: Roster): Answer => {
+		const ignore = ignoreList ? `,"ignoreList":${json(ignoreList)}` : "";
+		return { body: `{"status":"1","data":{"groupList":${json(groupList)}${ignore}}}`, status: 200 };
+	},
+
+	failure: ({ code, reason }: Failure): Answer => {
+		const { starrtc, http } = errorTable[code];
+		return { body: `{"status":"0","data":"${starrtc}"}`, status: http, error: code, reason };
+	},
+
+	/** An upstream AEC server's answer, passed through as it came. */
+	relay: (body: string): Answer => ({ body, status: 200 }),
+};
+
+export function toResponse({ body, status, error }: Answer): Response {
+	const headers = new Headers({ "Content-Type": "application/json; charset=utf-8" });
+	if (error) headers.set("X-AEC-Error", error);
+	return new Response(body, { status, headers });
+}
