@@ -28,6 +28,8 @@ interface LogLine {
 const clip = (value: unknown) =>
 	typeof value === "string" || typeof value === "number" ? String(value).slice(0, 128) : undefined;
 
+const utf8 = new TextDecoder();
+
 interface Params {
 	readonly data: string;
 	readonly sign?: string;
@@ -41,7 +43,7 @@ async function readParams(request: Request): Promise<Outcome<Params>> {
 		// StarRTC posts x-www-form-urlencoded; any other non-multipart body is read the same way.
 		const body = type.startsWith("multipart/form-data")
 			? await request.formData()
-			: new URLSearchParams(await request.text());
+			: new URLSearchParams(utf8.decode(await request.arrayBuffer()));
 		if (body.has("data")) params = body as URLSearchParams;
 	}
 	const data = params.getAll("data");

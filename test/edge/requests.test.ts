@@ -1,0 +1,99 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, it, vi } from "vitest";
+import worker from "../../src/index";
+import { MAX_BODY_BYTES } from "../../src/edge/app";
+import { computeSign } from "../../src/edge/sign";
+import { TEST_GUARD_TOKEN, createGroup, failure, form, post, roster, send, syncAll } from "../helpers";
+
+const signed = async (data: string) => ({ data, sign: await computeSign(TEST_GUARD_TOKEN, data) });
+
+describe("how callbacks arrive", () => {
+	it("answers on POST and GET at /eventCenter, /eventCenter.php and /", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const params = form(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })));
+		for (const path of ["/eventCenter", "/eventCenter.php", "/"]) {
+			expect((await send(path, { method: "POST", body: params })).body, path).toBe(roster("alice,bob"));
+			expect((await send(`${path}?${params}`)).body, path).toBe(roster("alice,bob"));
+		}
+	});
+
+	it("reads multipart form bodies too", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		const body = new FormData();
+		for (const [k, v] of Object.entries(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })))) body.set(k, v);
+		expect((await send("/eventCenter", { method: "POST", body })).body).toBe(roster("alice"));
+	});
+
+	it("GET /healthz answers 200", async ({ expect }) => {
+		const sent = await send("/healthz");
+		expect(sent.status).toBe(200);
+	});
+
+	it("answers other methods and unknown paths with the envelope, never HTML", async ({ expect }) => {
+		for (const method of ["PUT", "DELETE", "PATCH", "OPTIONS"]) {
+			const sent = await send("/eventCenter", { method });
+			expect(sent.body, method).toBe(failure(62));
+			expect(sent.error).toBe("METHOD_NOT_ALLOWED");
+		}
+		const missing = await send("/nope", { method: "POST", body: "data=x" });
+		expect(missing.body).toBe(failure(62));
+		expect(missing.error).toBe("NOT_FOUND");
+	});
+
+	it("refuses a missing or repeated data parameter", async ({ expect }) => {
+		const one = await signed('{"action":"AEC_GROUP_SYNC_ALL","groupId":"1"}');
+		const none = await send("/eventCenter", { method: "POST", body: form({ sign: one.sign }) });
+		expect([none.body, none.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+		const twice = await send("/eventCenter", { method: "POST", body: `${form(one)}&data=x` });
+		expect([twice.body, twice.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+	});
+
+	it("refuses a body over the limit with REQUEST_TOO_LARGE", async ({ expect }) => {
+		const sent = await send("/eventCenter", { method: "POST", body: `data=${"x".repeat(MAX_BODY_BYTES)}` });
+		expect([sent.body, sent.error, sent.status]).toEqual([failure(62), "REQUEST_TOO_LARGE", 413]);
+	});
+
+	it("answers data that is not a JSON object with BAD_JSON", async ({ expect }) => {
+		for (const data of ["{", "[]", "42", "null", '"text"', ""]) {
+			const sent = await post(data);
+			expect([sent.body, sent.error], data).toEqual([failure(54), "BAD_JSON"]);
+		}
+	});
+});
+
+describe("the log", () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it("writes one JSON line per callback with action, group, requester, outcome and duration, and no member list", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: id, addUsers: "secret-member-1,secret-member-2" });
+		expect(lines).toHaveLength(1);
+		const line = JSON.parse(lines[0] ?? "");
+		expect(line).toMatchObject({ action: "AEC_GROUP_ADD_USER", groupId: id, requester: "mallory", outcome: "NOT_A_MEMBER" });
+		expect(typeof line.ms).toBe("number");
+		expect(lines[0]).not.toContain("secret-member");
+		expect(lines[0]).not.toContain(TEST_GUARD_TOKEN);
+	});
+
+	it("an unexpected failure is INTERNAL_ERROR with the envelope, and the reason goes to the log", async ({ expect }) => {
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+		const sent = await worker.fetch(
+			new Request(`http://aec.test/eventCenter?${form({ data: '{"action":"AEC_GROUP_SYNC_ALL","groupId":"1"}' })}`),
+			{ ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "true", MAX_GROUP_MEMBERS: "lots" },
+		);
+		expect([await sent.text(), sent.headers.get("X-AEC-Error"), sent.status]).toEqual([failure(1), "INTERNAL_ERROR", 500]);
+		expect(lines.join("\n")).toContain("MAX_GROUP_MEMBERS must be an integer");
+	});
+});
+
+describe("a group's state only changes through valid callbacks", () => {
+	it("a refused callback leaves the group as it was", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol,bad\u0001id" });
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: ["carol"] });
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+});

@@ -1,0 +1,30 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { DONE, createGroup, failure, post } from "../helpers";
+
+describe("after a delete", () => {
+	it("the group's storage is gone and every later action answers UNKNOWN_GROUP, adds included", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		expect((await post({ action: "AEC_GROUP_DEL", userId: "alice", groupId: id })).body).toBe(DONE);
+		const stub = env.GROUPS.getByName(id);
+		const rowsLeft = await runInDurableObject(stub, (_, state) =>
+			state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+		);
+		expect(rowsLeft).toEqual([]);
+		const later = [
+			{ action: "AEC_GROUP_ADD_USER", userId: "alice", addUsers: "carol" },
+			{ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "alice", addUsers: "carol" },
+			{ action: "AEC_GROUP_SYNC_ALL" },
+			{ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob" },
+			{ action: "AEC_GROUP_REMOVE_USER", userId: "alice", removeUsers: "bob" },
+			{ action: "AEC_GROUP_DEL", userId: "alice" },
+		];
+		for (const fields of later) {
+			expect((await post({ ...fields, groupId: id })).body, fields.action).toBe(failure(47));
+		}
+		// Also once the object has been evicted and wakes up again from (empty) storage.
+		await evictDurableObject(stub);
+		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" })).body).toBe(failure(47));
+	});
+});

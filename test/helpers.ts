@@ -1,0 +1,53 @@
+import { exports } from "cloudflare:workers";
+import { computeSign } from "../src/edge/sign";
+import { TEST_GUARD_TOKEN } from "./guard-token";
+
+export { TEST_GUARD_TOKEN };
+
+export interface Sent {
+	readonly status: number;
+	readonly body: string;
+	readonly error: string | null;
+}
+
+async function read(response: Response): Promise<Sent> {
+	return { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+}
+
+/** A form body exactly as StarRTC's servers post it. */
+export function form(params: Record<string, string>): string {
+	return new URLSearchParams(params).toString();
+}
+
+/** Posts a signed callback through the Worker's fetch handler, as StarRTC does. */
+export async function post(data: unknown, init: { token?: string; path?: string } = {}): Promise<Sent> {
+	const text = typeof data === "string" ? data : JSON.stringify(data);
+	const sign = await computeSign(init.token ?? TEST_GUARD_TOKEN, text);
+	return send(init.path ?? "/eventCenter", { method: "POST", body: form({ data: text, sign }) });
+}
+
+export async function send(path: string, init: RequestInit & { body?: string | FormData } = {}): Promise<Sent> {
+	const headers = new Headers(init.headers);
+	if (typeof init.body === "string" && !headers.has("Content-Type")) {
+		headers.set("Content-Type", "application/x-www-form-urlencoded");
+	}
+	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, { ...init, headers })));
+}
+
+/** Creates a group and returns its id. */
+export async function createGroup(creator: string, members: string[], userDefineData = "g"): Promise<string> {
+	const sent = await post({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData, nonce: crypto.randomUUID() });
+	const match = /^\{"status":"1","data":"(\d+)"\}$/.exec(sent.body);
+	if (!match?.[1]) throw new Error(`create failed: ${sent.body}`);
+	return match[1];
+}
+
+/** The group's SYNC_ALL answer body. */
+export async function syncAll(groupId: string): Promise<string> {
+	return (await post({ action: "AEC_GROUP_SYNC_ALL", groupId })).body;
+}
+
+export const roster = (groupList: string, ignoreList = "") =>
+	`{"status":"1","data":{"groupList":"${groupList}"${ignoreList ? `,"ignoreList":"${ignoreList}"` : ""}}}`;
+export const DONE = '{"status":"1"}';
+export const failure = (n: number) => `{"status":"0","data":"${n}"}`;

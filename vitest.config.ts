@@ -1,0 +1,42 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { TEST_GUARD_TOKEN } from "./test/guard-token";
+
+const configPath = "./wrangler.toml";
+
+export default defineConfig({
+	test: {
+		// Each callback logs one JSON line; show them only for failing tests.
+		silent: "passed-only",
+		projects: [
+			{
+				// Everything that runs inside the Workers runtime with the shipped defaults, signed.
+				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: { GUARD_TOKEN: TEST_GUARD_TOKEN } } })],
+				test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/policy-variants/**"] },
+			},
+			{
+				// The same Worker with every policy variable set away from its default.
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath },
+						miniflare: {
+							bindings: {
+								GUARD_TOKEN: TEST_GUARD_TOKEN,
+								ADD_PERMISSION: "anyone",
+								REMOVE_PERMISSION: "member",
+								DELETE_PERMISSION: "member",
+								MAX_GROUP_MEMBERS: "5",
+								GROUP_ID_START: "7000",
+							},
+						},
+					}),
+				],
+				test: { name: "policy-variants", include: ["test/policy-variants/**/*.test.ts"] },
+			},
+			{
+				// Starts the real `wrangler dev` and talks HTTP to it, as StarRTC would.
+				test: { name: "e2e", environment: "node", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 90_000 },
+			},
+		],
+	},
+});
