@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_GUARD_TOKEN } from "./test/guard-token";
+import { TEST_GUARD_TOKEN } from "./test/guard-token.ts";
 
 const configPath = "./wrangler.toml";
 

@@ -1,0 +1,72 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, it, vi } from "vitest";
+import worker from "../../src/index";
+import { computeSign } from "../../src/edge/sign";
+import { TEST_GUARD_TOKEN, failure, form } from "../helpers";
+
+const UPSTREAM = "http://upstream.test/eventCenter.php";
+const withUpstream = { ...env, UPSTREAM_AEC_URL: UPSTREAM, UPSTREAM_TIMEOUT_MS: "300" };
+
+async function call(data: string, environment: Env = withUpstream) {
+	const sign = await computeSign(TEST_GUARD_TOKEN, data);
+	const response = await worker.fetch(
+		new Request("http://aec.test/eventCenter", {
+			method: "POST",
+			headers: { "Content-Type": "application/x-www-form-urlencoded" },
+			body: form({ data, sign }),
+		}),
+		environment,
+	);
+	return { body: await response.text(), error: response.headers.get("X-AEC-Error"), sign };
+}
+
+// The Worker runs in the test's isolate, so a fetch stub stands in for the app's existing AEC server.
+describe("non-group actions with UPSTREAM_AEC_URL", () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it("forwards the same data and sign and relays the answer's body", async ({ expect }) => {
+		const seen: { url: string; data: string | null; sign: string | null }[] = [];
+		vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+			const body = new URLSearchParams(String(init?.body));
+			seen.push({ url: String(input), data: body.get("data"), sign: body.get("sign") });
+			return new Response('{"status":"1","data":"3"}');
+		});
+		const data = '{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"测试 +"}';
+		const { body, sign } = await call(data);
+		expect(body).toBe('{"status":"1","data":"3"}');
+		expect(seen).toEqual([{ url: UPSTREAM, data, sign }]);
+	});
+
+	it("forwards actions it does not know, and keeps group actions and access validation here", async ({ expect }) => {
+		const fetched = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response('{"status":"1","data":"ok"}'));
+		expect((await call('{"action":"AEC_VOIP_CALL","userId":"a"}')).body).toBe('{"status":"1","data":"ok"}');
+		expect((await call('{"action":"AEC_ACCESS_VALIDATION","echostr":"e"}')).body).toBe('{"status":"1","data":"e"}');
+		expect((await call('{"action":"AEC_GROUP_SYNC_ALL","groupId":"42"}')).body).toBe(failure(47));
+		expect(fetched).toHaveBeenCalledTimes(1);
+	});
+
+	it("answers UPSTREAM_FAILURE when the upstream is down", async ({ expect }) => {
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
+		const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
+		expect([body, error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+	});
+
+	it("gives up on a slow upstream after UPSTREAM_TIMEOUT_MS instead of hanging", async ({ expect }) => {
+		vi.spyOn(globalThis, "fetch").mockImplementation(
+			(_, init) =>
+				new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+		);
+		const started = Date.now();
+		const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
+		expect([body, error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+		expect(Date.now() - started).toBeLessThan(5000);
+	});
+
+	it("without an upstream, answers push mode from PUSH_MODE and refuses other actions", async ({ expect }) => {
+		expect((await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}', env)).body).toBe('{"status":"1","data":"2"}');
+		expect((await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}', { ...env, PUSH_MODE: "3" })).body).toBe(
+			'{"status":"1","data":"3"}',
+		);
+		expect((await call('{"action":"AEC_VOIP_CALL","userId":"a"}', env)).error).toBe("UNKNOWN_ACTION");
+	});
+});

@@ -1,0 +1,44 @@
+import { describe, it } from "vitest";
+import { DONE, createGroup, failure, post, roster, syncAll } from "../helpers";
+
+// This project runs with ADD_PERMISSION=anyone, REMOVE_PERMISSION=member, DELETE_PERMISSION=member,
+// MAX_GROUP_MEMBERS=5 and GROUP_ID_START=7000 (vitest.config.ts).
+describe("policy variables", () => {
+	it("GROUP_ID_START sets the first id", async ({ expect }) => {
+		expect(await createGroup("alice", ["alice"])).toBe("7000");
+	});
+
+	it("ADD_PERMISSION=anyone lets a non-member add", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "outsider", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("REMOVE_PERMISSION=member lets any member remove others, still never the creator, and not a non-member", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob", "carol"]);
+		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "bob", groupId: id, removeUsers: "carol" })).body).toBe(DONE);
+		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "bob", groupId: id, removeUsers: "alice" })).error).toBe("REMOVE_CREATOR");
+		const outsider = await post({ action: "AEC_GROUP_REMOVE_USER", userId: "zed", groupId: id, removeUsers: "bob" });
+		expect([outsider.body, outsider.error]).toEqual([failure(49), "NOT_A_MEMBER"]);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("DELETE_PERMISSION=member lets a member delete, not an outsider", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		expect((await post({ action: "AEC_GROUP_DEL", userId: "zed", groupId: id })).error).toBe("NOT_A_MEMBER");
+		expect((await post({ action: "AEC_GROUP_DEL", userId: "bob", groupId: id })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(failure(47));
+	});
+
+	it("MAX_GROUP_MEMBERS bounds creates and adds, and a refused add changes nothing", async ({ expect }) => {
+		const over = await post({ action: "AEC_GROUP_CREATE", userId: "a", addUsers: "a,b,c,d,e,f" });
+		expect([over.body, over.error]).toEqual([failure(62), "GROUP_FULL"]);
+		const id = await createGroup("a", ["a", "b", "c", "d"]);
+		const tooMany = await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "a", groupId: id, addUsers: "e,f" });
+		expect([tooMany.body, tooMany.error]).toEqual([failure(62), "GROUP_FULL"]);
+		expect(await syncAll(id)).toBe(roster("a,b,c,d"));
+		expect((await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "a", groupId: id, addUsers: "e,a,b" })).body).toBe(
+			roster("a,b,c,d,e"),
+		);
+	});
+});
