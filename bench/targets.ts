@@ -1,0 +1,100 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { freePort, startDevServer } from "../test/e2e/dev-server.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Something that answers AEC callbacks at `url`. */
+export interface Target {
+	readonly name: string;
+	readonly url: string;
+	stop(): Promise<void>;
+}
+
+/** Bundles the Worker exactly as `wrangler deploy` would, into a scratch folder. */
+function bundle(): string {
+	const out = mkdtempSync(join(tmpdir(), "aec-bundle-"));
+	execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out], {
+		cwd: root,
+		env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+		stdio: "ignore",
+	});
+	return out;
+}
+
+/** Runs one module Worker in workerd through Miniflare, listening on loopback; no proxy in front. */
+async function serve(
+	name: string,
+	options: { source: string; vars?: Record<string, string>; objects: Record<string, string>; persist?: string },
+): Promise<{ url: string; stop: () => Promise<void> }> {
+	const port = await freePort();
+	const { compatibilityDate } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
+	const text = (value: string) => ({ type: "text" as const, value });
+	const mf = new Miniflare({
+		host: "127.0.0.1",
+		port,
+		resourcePersistencePath: options.persist,
+		workers: [
+			{
+				config: {
+					name,
+					compatibilityDate: String(compatibilityDate),
+					manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: readFileSync(options.source, "utf8") } } },
+					env: {
+						...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, text(v)])),
+						...Object.fromEntries(
+							Object.entries(options.objects).map(([binding, exportName]) => [binding, { type: "durable-object" as const, worker: name, exportName }]),
+						),
+					},
+					exports: Object.fromEntries(Object.values(options.objects).map((exportName) => [exportName, { type: "durable-object" as const, storage: "sqlite" as const }])),
+				},
+			},
+		],
+	});
+	await mf.ready;
+	return { url: `http://127.0.0.1:${port}/eventCenter`, stop: () => mf.dispose() };
+}
+
+/** The Worker alone in workerd, bundled as `wrangler deploy` bundles it, with no `wrangler dev` proxy in front. */
+export async function startDirect(vars: Record<string, string>): Promise<Target> {
+	const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+	const out = bundle();
+	const persist = mkdtempSync(join(tmpdir(), "aec-bench-state-"));
+	const served = await serve("aec", {
+		source: join(out, "index.js"),
+		vars: { ...(workerOptions.bindings as Record<string, string>), ...vars },
+		objects: { GROUPS: "GroupObject", GROUP_IDS: "GroupIdCounter" },
+		persist,
+	});
+	return {
+		name: "worker (direct)",
+		url: served.url,
+		async stop() {
+			await served.stop();
+			rmSync(out, { recursive: true, force: true });
+			rmSync(persist, { recursive: true, force: true });
+		},
+	};
+}
+
+/** The Worker as users run it: `wrangler dev`, through its local proxy. */
+export async function startWranglerDev(vars: Record<string, string>): Promise<Target> {
+	const dev = await startDevServer({ vars });
+	return { name: "worker (wrangler dev)", url: `${dev.url}/eventCenter`, stop: () => dev.stop() };
+}
+
+/** A no-op Worker → Durable Object round trip in the same runtime. */
+export async function startFloor(): Promise<Target> {
+	const served = await serve("floor", { source: join(root, "bench/floor-worker.js"), objects: { FLOOR: "Floor" } });
+	return { name: "runtime floor", ...served };
+}
+
+/** An AEC server someone else runs (the StarRTC sample server, for one). */
+export function external(url: string): Target {
+	return { name: `--url ${url}`, url, stop: async () => {} };
+}
