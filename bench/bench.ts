@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { load, type LoadResult } from "./load.ts";
+import { closeConnections, load, type LoadResult } from "./load.ts";
 import { type Target, external, startDirect, startFloor, startWranglerDev } from "./targets.ts";
 import { type Group, createLoad, mixJobs, scale, seed, type ScaleRow, type Strictness } from "./workloads.ts";
 
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
 		reps: { type: "string", default: "20" },
 		groups: { type: "string", default: "1000" },
 		out: { type: "string", default: "bench-report.json" },
+		only: { type: "string", default: "mix,create,scale,floor,proxy" },
 	},
 });
 const seconds = Number(args.seconds);
@@ -29,9 +30,10 @@ const sizes = (args.sizes ?? "").split(",").map(Number);
 const reps = Number(args.reps);
 const groupCount = Number(args.groups);
 const TOKEN = "bench-guard-token";
-// The scale scenario goes up to 100,000 members, above the shipped default limit.
-const vars = { GUARD_TOKEN: TOKEN, MAX_GROUP_MEMBERS: String(Math.max(20000, ...sizes)) };
+// The scale scenario goes up to 100,000 members (plus those it adds), above the shipped default limit.
+const vars = { GUARD_TOKEN: TOKEN, MAX_GROUP_MEMBERS: String(Math.max(20000, ...sizes) + reps) };
 const tag = `b${Date.now().toString(36)}`;
+const only = new Set((args.only ?? "").split(","));
 
 interface MixRun {
 	readonly target: string;
@@ -62,6 +64,7 @@ async function withTarget<T>(start: () => Promise<Target>, use: (t: Target) => P
 	try {
 		return await use(target);
 	} finally {
+		closeConnections();
 		await target.stop();
 	}
 }
@@ -76,10 +79,14 @@ log("# the Worker, directly in workerd");
 await withTarget(
 	() => startDirect(vars),
 	async (target) => {
+		if (only.has("scale")) scaleRows = await scale(target.url, TOKEN, tag, sizes, reps);
+		if (only.has("create")) {
+			ourCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token: TOKEN, tag, strictness: "exact" });
+		}
+		if (!only.has("mix")) return;
 		const groups = await seed(target.url, TOKEN, tag, groupCount, 50);
 		mixes.push(await mix(target, [1, 8, 32], TOKEN, "exact", groups));
-		ourCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token: TOKEN, tag, strictness: "exact" });
-		scaleRows = await scale(target.url, TOKEN, tag, sizes, reps);
+		if (!only.has("floor")) return;
 		// The floor gets the very same requests, so its DO names match the groups.
 		log("# the runtime floor (no-op Worker → Durable Object)");
 		await withTarget(startFloor, async (floor) => {
@@ -88,22 +95,26 @@ await withTarget(
 	},
 );
 
-log("# the Worker through wrangler dev");
-await withTarget(
+if (only.has("proxy")) {
+	log("# the Worker through wrangler dev");
+	await withTarget(
 	() => startWranglerDev(vars),
 	async (target) => {
 		const groups = await seed(target.url, TOKEN, tag, groupCount, 50);
 		mixes.push(await mix(target, [1, 32], TOKEN, "exact", groups));
 	},
-);
+	);
+}
 
 if (args.url) {
 	log(`# ${args.url}`);
 	const target = external(args.url);
 	const token = args["guard-token"];
-	const groups = await seed(target.url, token, tag, groupCount, 50);
-	mixes.push(await mix(target, [1, 8, 32], token, "status", groups));
-	theirCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token, tag: `${tag}x`, strictness: "status" });
+	if (only.has("mix")) {
+		const groups = await seed(target.url, token, tag, groupCount, 50);
+		mixes.push(await mix(target, [1, 8, 32], token, "status", groups));
+	}
+	if (only.has("create")) theirCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token, tag: `${tag}x`, strictness: "status" });
 }
 
 // ---------------------------------------------------------------- report

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import http from "node:http";
 import autocannon from "autocannon";
 
 /** One callback to send, and how to tell a right answer from a wrong one. */
@@ -29,16 +30,44 @@ export function formBody(data: object, token: string | undefined): string {
 	return `data=${encodeURIComponent(text)}${sign}`;
 }
 
-/** Sends one callback (keep-alive fetch) and returns its body and time in ms. */
-export async function send(url: string, data: object, token: string | undefined): Promise<{ body: string; ms: number }> {
-	const started = performance.now();
-	const response = await fetch(url, {
-		method: "POST",
-		headers: { "Content-Type": "application/x-www-form-urlencoded" },
-		body: formBody(data, token),
+const agents = new Map<string, http.Agent>();
+
+/**
+ * Sends one callback over a keep-alive connection and returns its body and time
+ * in ms. Plain node:http, like the sample server's own driver: Node's fetch adds
+ * about a millisecond per 400 KB answer, which would blur the size comparison.
+ */
+export function send(url: string, data: object, token: string | undefined): Promise<{ body: string; ms: number }> {
+	const target = new URL(url);
+	let agent = agents.get(target.host);
+	if (!agent) agents.set(target.host, (agent = new http.Agent({ keepAlive: true, maxSockets: 16 })));
+	const body = formBody(data, token);
+	return new Promise((resolve, reject) => {
+		const started = performance.now();
+		const request = http.request(
+			{
+				host: target.hostname,
+				port: target.port,
+				path: target.pathname + target.search,
+				method: "POST",
+				agent,
+				headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) },
+			},
+			(response) => {
+				const chunks: Buffer[] = [];
+				response.on("data", (chunk: Buffer) => chunks.push(chunk));
+				response.on("end", () => resolve({ body: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+			},
+		);
+		request.on("error", reject);
+		request.end(body);
 	});
-	const body = await response.text();
-	return { body, ms: performance.now() - started };
+}
+
+/** Closes the keep-alive connections `send` opened. */
+export function closeConnections(): void {
+	for (const agent of agents.values()) agent.destroy();
+	agents.clear();
 }
 
 /**

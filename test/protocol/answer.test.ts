@@ -42,3 +42,12 @@ describe("answers", () => {
 		expect(await response.text()).toBe('{"status":"0","data":"49"}');
 	});
 });
+
+describe("member lists in answers", () => {
+	it("escape quotes and backslashes in ids exactly as JSON does", ({ expect }) => {
+		const groupList = 'a"b,c\\d,plain,测试';
+		const body = Answer.roster({ groupList, ignoreList: 'a"b' }).body;
+		expect(JSON.parse(body)).toEqual({ status: "1", data: { groupList, ignoreList: 'a"b' } });
+		expect(body).toBe(`{"status":"1","data":{"groupList":${JSON.stringify(groupList)},"ignoreList":"a\\"b"}}`);
+	});
+});
