@@ -53,6 +53,8 @@ function versions() {
 
 async function mix(target: Target, connections: number[], token: string | undefined, strictness: Strictness, groups: Group[]): Promise<MixRun> {
 	const runs: LoadResult[] = [];
+	// Unrecorded warm-up: every target gets its objects, connections and JIT ready the same way.
+	await load(`${target.name} warm-up`, target.url, { connections: 8, seconds: 3, token, next: mixJobs(groups, `${tag}w`, strictness) });
 	for (const c of connections) {
 		runs.push(await load(`${target.name} mix c=${c}`, target.url, { connections: c, seconds, token, next: mixJobs(groups, `${tag}${c}`, strictness) }));
 	}
@@ -88,10 +90,15 @@ await withTarget(
 		mixes.push(await mix(target, [1, 8, 32], TOKEN, "exact", groups));
 		if (!only.has("floor")) return;
 		// The floor gets the very same requests, so its DO names match the groups.
-		log("# the runtime floor (no-op Worker → Durable Object)");
-		await withTarget(startFloor, async (floor) => {
-			mixes.push(await mix(floor, [32], undefined, "status", groups));
-		});
+		log("# the runtime floor (no-op Worker → Durable Object), and the same plus one row written per mutation");
+		for (const writes of [false, true]) {
+			await withTarget(
+				() => startFloor(writes),
+				async (floor) => {
+					mixes.push(await mix(floor, [32], undefined, "status", groups));
+				},
+			);
+		}
 	},
 );
 
@@ -131,9 +138,11 @@ console.table(
 );
 const ours32 = at(direct, 32);
 const floor32 = at(floor, 32);
+const writeFloor32 = at(mixes.find((m) => m.target === "floor + one write"), 32);
 const theirs32 = at(sample, 32);
 const ratios: Record<string, number | string> = {};
 if (ours32 && floor32) ratios["worker / floor req/s at 32"] = +(ours32.rps / floor32.rps).toFixed(2);
+if (ours32 && writeFloor32) ratios["worker / (floor + one write) req/s at 32"] = +(ours32.rps / writeFloor32.rps).toFixed(2);
 if (ours32 && theirs32) {
 	ratios["worker / sample req/s at 32"] = +(ours32.rps / theirs32.rps).toFixed(2);
 	ratios["worker / sample p99 at 32"] = +(ours32.p99 / theirs32.p99).toFixed(2);

@@ -91,10 +91,14 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<Ta
 	return { name: "worker (wrangler dev)", url: `${dev.url}/eventCenter`, stop: () => dev.stop() };
 }
 
-/** A no-op Worker → Durable Object round trip in the same runtime. */
-export async function startFloor(): Promise<Target> {
-	const served = await serve("floor", { source: join(root, "bench/floor-worker.js"), objects: { FLOOR: "Floor" } });
-	return { name: "runtime floor", ...served };
+/** A no-op Worker → Durable Object round trip in the same runtime; with `writes`, one row written per mutation. */
+export async function startFloor(writes = false): Promise<Target> {
+	const served = await serve("floor", {
+		source: join(root, "bench/floor-worker.js"),
+		objects: { FLOOR: "Floor" },
+		vars: { WRITES: String(writes) },
+	});
+	return { name: writes ? "floor + one write" : "runtime floor", ...served };
 }
 
 /** An AEC server someone else runs (the StarRTC sample server, for one). */
