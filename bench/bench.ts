@@ -11,7 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { closeConnections, load, type LoadResult } from "./load.ts";
 import { type Target, external, startDirect, startFloor, startWranglerDev } from "./targets.ts";
-import { type Group, createLoad, mixJobs, scale, seed, type ScaleRow, type Strictness } from "./workloads.ts";
+import { type CreateResult, type Group, createLoad, mixJobs, scale, seed, type ScaleRow, type Strictness } from "./workloads.ts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -73,8 +73,9 @@ async function withTarget<T>(start: () => Promise<Target>, use: (t: Target) => P
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const mixes: MixRun[] = [];
-let ourCreate: LoadResult | undefined;
-let theirCreate: LoadResult | undefined;
+let ourCreate: CreateResult | undefined;
+let theirCreate: CreateResult | undefined;
+let floorCreate: CreateResult | undefined;
 let scaleRows: ScaleRow[] = [];
 
 log("# the Worker, directly in workerd");
@@ -96,6 +97,9 @@ await withTarget(
 				() => startFloor(writes),
 				async (floor) => {
 					mixes.push(await mix(floor, [32], undefined, "status", groups));
+					if (writes && only.has("create")) {
+						floorCreate = await createLoad(`${floor.name} create c=32`, floor.url, { connections: 32, seconds, tag, strictness: "status" });
+					}
 				},
 			);
 		}
@@ -148,12 +152,21 @@ if (ours32 && theirs32) {
 	ratios["worker / sample p99 at 32"] = +(ours32.p99 / theirs32.p99).toFixed(2);
 }
 if (ourCreate && theirCreate) ratios["worker / sample creates/s"] = +(ourCreate.rps / theirCreate.rps).toFixed(2);
+if (ourCreate && floorCreate) ratios["worker / floor creates/s (a new object each)"] = +(ourCreate.rps / floorCreate.rps).toFixed(2);
 const proxied = mixes.find((m) => m.target === "worker (wrangler dev)");
 const p1 = at(proxied, 1);
 const d1 = at(direct, 1);
 if (p1 && d1) ratios["wrangler dev proxy, p50 added at 1 conn (ms)"] = +(p1.p50 - d1.p50).toFixed(2);
 console.log("\nGroup creation at 32 connections");
-console.table([ourCreate && { target: "worker (direct)", ...ourCreate }, theirCreate && { target: args.url, ...theirCreate }].filter(Boolean));
+console.table(
+	[
+		ourCreate && { target: "worker (direct)", ...ourCreate },
+		floorCreate && { target: "floor: a new object per create", ...floorCreate },
+		theirCreate && { target: args.url, ...theirCreate },
+	]
+		.filter(Boolean)
+		.map((r) => r && { target: r.target, "req/s": r.rps, "p50 ms": r.p50, "p99 ms": r.p99, errors: r.errors, unique: r.unique, increasing: r.increasingPerConnection }),
+);
 console.log("\nCost growth with group size (p50 ms, one connection; ratio to the smallest group)");
 console.table(
 	scaleRows.map((r) => ({
@@ -167,7 +180,7 @@ console.table(
 console.log("\nRatios");
 console.table(ratios);
 
-Object.assign(report, { mix: mixes, create: { worker: ourCreate, sample: theirCreate }, scale: scaleRows, ratios });
+Object.assign(report, { mix: mixes, create: { worker: ourCreate, floor: floorCreate, sample: theirCreate }, scale: scaleRows, ratios });
 writeFileSync(args.out ?? "bench-report.json", `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nreport written to ${args.out}`);
 const errors = mixes.flatMap((m) => m.runs).reduce((n, r) => n + r.errors, 0) + scaleRows.reduce((n, r) => n + r.errors, 0);

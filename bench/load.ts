@@ -107,7 +107,9 @@ export async function load(
 	});
 	let sent = 0;
 	(instance as unknown as NodeJS.EventEmitter).on("response", () => sent++);
-	const progress = setInterval(() => process.stderr.write(`  ${label}: ${sent} answers\r`), 1000);
+	// Progress: redrawn in place on a terminal, a line every 5 s in a log.
+	const tty = process.stderr.isTTY;
+	const progress = setInterval(() => process.stderr.write(`  ${label}: ${sent} answers${tty ? "\r" : "\n"}`), tty ? 1000 : 5000);
 	const result = await instance;
 	clearInterval(progress);
 	process.stderr.write(`  ${label}: ${result.requests.total} answers, ${result.requests.average} req/s\n`);

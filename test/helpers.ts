@@ -1,6 +1,9 @@
 import { exports } from "cloudflare:workers";
+import type { SettingsSource } from "../src/config";
+import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN } from "./guard-token";
+import { assertSurvivable } from "./starrtc-answer";
 
 export { TEST_GUARD_TOKEN };
 
@@ -10,8 +13,11 @@ export interface Sent {
 	readonly error: string | null;
 }
 
+/** Every answer a test reads must be one StarRTC's servers survive. */
 async function read(response: Response): Promise<Sent> {
-	return { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+	const body = await response.text();
+	assertSurvivable(body);
+	return { status: response.status, body, error: response.headers.get("X-AEC-Error") };
 }
 
 /** A form body exactly as StarRTC's servers post it. */
@@ -32,6 +38,11 @@ export async function send(path: string, init: RequestInit & { body?: string | F
 		headers.set("Content-Type", "application/x-www-form-urlencoded");
 	}
 	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, { ...init, headers })));
+}
+
+/** Calls the Worker's fetch handler with other settings (env overrides), reading the answer the same way. */
+export async function sendWith(request: Request, environment: SettingsSource): Promise<Sent> {
+	return read(await worker.fetch(request, environment));
 }
 
 /** Creates a group and returns its id. */

@@ -122,7 +122,8 @@ const refuse = (code: ErrorCode, reason: string) => logAndRespond({}, Answer.fai
 
 const app = new Hono<{ Bindings: SettingsSource }>();
 
-app.get("/healthz", (c) => c.text("ok"));
+// For load balancers and uptime checks; answered in the envelope like everything else.
+app.get("/healthz", () => toResponse(Answer.done()));
 
 const tooLarge = bodyLimit({
 	maxSize: MAX_BODY_BYTES,

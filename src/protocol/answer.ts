@@ -1,4 +1,4 @@
-import { type ErrorCode, type Failure, errorTable } from "./errors";
+import { ErrorCode, type Failure, errorTable, fail } from "./errors";
 
 /**
  * A group's members as StarRTC lists them: comma-joined, in join order, and the
@@ -23,6 +23,16 @@ export interface Answer {
 }
 
 const json = JSON.stringify;
+const SAFE_FAILURE = /^\{"status":"0","data":"([1-9]|[1-9][0-9]|100)"\}$/;
+
+function isJsonObject(text: string): boolean {
+	try {
+		const value: unknown = JSON.parse(text);
+		return typeof value === "object" && value !== null && !Array.isArray(value);
+	} catch {
+		return false;
+	}
+}
 
 /**
  * A member list as a JSON string. Ids are validated to hold no control
@@ -49,8 +59,16 @@ export const Answer = {
 		return { body: `{"status":"0","data":"${starrtc}"}`, status: http, error: code, reason };
 	},
 
-	/** An upstream AEC server's answer, passed through as it came. */
-	relay: (body: string): Answer => ({ body, status: 200 }),
+	/**
+	 * An upstream AEC server's answer, passed through as it came when StarRTC can
+	 * take it: a success, or a failure naming an entry of its table. Anything else
+	 * (a PHP error page, `"data":10001`) could crash StarRTC's servers or read as
+	 * success, so it becomes our own UPSTREAM_FAILURE.
+	 */
+	relay: (body: string): Answer => {
+		if (SAFE_FAILURE.test(body) || (body.startsWith('{"status":"1"') && isJsonObject(body))) return { body, status: 200 };
+		return Answer.failure(fail(ErrorCode.UpstreamFailure, `upstream answered ${JSON.stringify(body.slice(0, 80))}`));
+	},
 };
 
 export function toResponse({ body, status, error }: Answer): Response {

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import worker from "../../src/index";
 import { computeSign, verifySign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, failure, form, post, send } from "../helpers";
+import { TEST_GUARD_TOKEN, failure, form, post, send, sendWith } from "../helpers";
 
 // protocol.md's vectors, computed independently of this code.
 const vectors = [
@@ -29,7 +28,7 @@ describe("sign", () => {
 
 	it("accepts the real server's request body exactly as captured", async ({ expect }) => {
 		const [token, data, sign] = vectors[3];
-		const sent = await worker.fetch(
+		const sent = await sendWith(
 			new Request("http://aec.test/eventCenter", {
 				method: "POST",
 				headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -37,7 +36,7 @@ describe("sign", () => {
 			}),
 			{ ...env, GUARD_TOKEN: token },
 		);
-		expect(await sent.text()).toMatch(/^\{"status":"1","data":"\d+"\}$/);
+		expect(sent.body).toMatch(/^\{"status":"1","data":"\d+"\}$/);
 		expect(sign).toBe("kAxyXFGHgMu+Acwes+8caagDV/Q=");
 	});
 
@@ -69,11 +68,10 @@ describe("sign", () => {
 	it("with no GUARD_TOKEN, refuses unsigned callbacks unless ALLOW_UNSIGNED is true", async ({ expect }) => {
 		const request = () =>
 			new Request(`http://aec.test/eventCenter?${form({ data: '{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"u"}' })}`);
-		const closed = await worker.fetch(request(), { ...env, GUARD_TOKEN: undefined });
-		expect(await closed.text()).toBe(failure(53));
-		expect(closed.headers.get("X-AEC-Error")).toBe("UNSIGNED_REFUSED");
-		const open = await worker.fetch(request(), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "true" });
-		expect(await open.text()).toBe('{"status":"1","data":"2"}');
+		const closed = await sendWith(request(), { ...env, GUARD_TOKEN: undefined });
+		expect([closed.body, closed.error]).toEqual([failure(53), "UNSIGNED_REFUSED"]);
+		const open = await sendWith(request(), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "true" });
+		expect(open.body).toBe('{"status":"1","data":"2"}');
 	});
 
 	it("a signed callback passes with the token the Worker holds", async ({ expect }) => {

@@ -1,15 +1,14 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
-import worker from "../../src/index";
 import { computeSign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, failure, form } from "../helpers";
+import { TEST_GUARD_TOKEN, failure, form, sendWith } from "../helpers";
 
 const UPSTREAM = "http://upstream.test/eventCenter.php";
 const withUpstream = { ...env, UPSTREAM_AEC_URL: UPSTREAM, UPSTREAM_TIMEOUT_MS: "300" };
 
 async function call(data: string, environment: Env = withUpstream) {
 	const sign = await computeSign(TEST_GUARD_TOKEN, data);
-	const response = await worker.fetch(
+	const sent = await sendWith(
 		new Request("http://aec.test/eventCenter", {
 			method: "POST",
 			headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -17,7 +16,7 @@ async function call(data: string, environment: Env = withUpstream) {
 		}),
 		environment,
 	);
-	return { body: await response.text(), error: response.headers.get("X-AEC-Error"), sign };
+	return { ...sent, sign };
 }
 
 // The Worker runs in the test's isolate, so a fetch stub stands in for the app's existing AEC server.
@@ -43,6 +42,18 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 		expect((await call('{"action":"AEC_ACCESS_VALIDATION","echostr":"e"}')).body).toBe('{"status":"1","data":"e"}');
 		expect((await call('{"action":"AEC_GROUP_SYNC_ALL","groupId":"42"}')).body).toBe(failure(47));
 		expect(fetched).toHaveBeenCalledTimes(1);
+	});
+
+	it("relays an upstream failure only when StarRTC survives it; an error page or an out-of-table code becomes UPSTREAM_FAILURE", async ({ expect }) => {
+		const relayed = async (upstreamBody: string) => {
+			vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(new Response(upstreamBody));
+			return call('{"action":"AEC_VOIP_CALL","userId":"a"}');
+		};
+		expect((await relayed('{"status":"0","data":"32"}')).body).toBe('{"status":"0","data":"32"}');
+		for (const bad of ['{"status":"0","data":10001}', '{"status":"0","data":"10001"}', "<br /><b>Fatal error</b>", "", '{"status":"1"']) {
+			const answer = await relayed(bad);
+			expect([answer.body, answer.error], bad).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+		}
 	});
 
 	it("answers UPSTREAM_FAILURE when the upstream is down", async ({ expect }) => {

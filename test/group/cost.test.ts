@@ -1,0 +1,85 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { createGroup, post } from "../helpers";
+
+// Rows read and written per callback, from the SQL cursors' own counters: what
+// Cloudflare bills for SQLite-backed objects. The README's cost table comes from here.
+interface Rows {
+	read: number;
+	written: number;
+}
+let cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+
+/** Counts the rows of every statement the object runs while `action` is under way. */
+async function rowsFor(object: string | DurableObjectStub, action: () => Promise<unknown>): Promise<Rows> {
+	const stub = typeof object === "string" ? env.GROUPS.getByName(object) : object;
+	await runInDurableObject(stub, (_, state) => {
+		const sql = state.storage.sql;
+		if (Object.hasOwn(sql, "exec")) return; // already counting
+		const exec = sql.exec.bind(sql);
+		Object.defineProperty(sql, "exec", {
+			configurable: true,
+			value: (query: string, ...bindings: unknown[]) => {
+				const cursor = exec(query, ...bindings);
+				cursors.push(cursor);
+				return cursor;
+			},
+		});
+	});
+	cursors = [];
+	await action();
+	const rows = cursors.reduce((sum, c) => ({ read: sum.read + c.rowsRead, written: sum.written + c.rowsWritten }), { read: 0, written: 0 });
+	cursors = [];
+	return rows;
+}
+
+describe("rows per callback", () => {
+	for (const size of [10, 10000]) {
+		it(`a single-member change writes one row and reads at most one, in a group of ${size}`, async ({ expect }) => {
+			const members = Array.from({ length: size }, (_, i) => `m${i}`);
+			const id = await createGroup("m0", members);
+			const table: Record<string, Rows> = {};
+			table.SYNC_ALL = await rowsFor(id, () => post({ action: "AEC_GROUP_SYNC_ALL", groupId: id }));
+			table.ADD_USER = await rowsFor(id, () => post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "newcomer" }));
+			table.SET_PUSH_IGNORE = await rowsFor(id, () => post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m1", groupId: id }));
+			table.UNSET_PUSH_IGNORE = await rowsFor(id, () => post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "m1", groupId: id }));
+			table.REMOVE_USER = await rowsFor(id, () => post({ action: "AEC_GROUP_REMOVE_USER", userId: "m0", groupId: id, removeUsers: "newcomer" }));
+			table.ADD_USER_AND_SYNC_ALL = await rowsFor(id, () =>
+				post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "m0", groupId: id, addUsers: "late" }),
+			);
+			table.NO_CHANGE = await rowsFor(id, () => post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "late" }));
+			console.log(JSON.stringify({ size, table }));
+			expect(table.SYNC_ALL).toEqual({ read: 0, written: 0 });
+			expect(table.NO_CHANGE).toEqual({ read: 0, written: 0 });
+			for (const action of ["ADD_USER", "SET_PUSH_IGNORE", "UNSET_PUSH_IGNORE", "REMOVE_USER", "ADD_USER_AND_SYNC_ALL"] as const) {
+				expect(table[action]?.written, action).toBe(1);
+				expect(table[action]?.read, action).toBeLessThanOrEqual(1);
+			}
+		});
+	}
+
+	it("an object that wakes reads its group once: its own row, and each member's twice (the sort by join order)", async ({ expect }) => {
+		const id = await createGroup("a", ["a", "b", "c", "d"]);
+		await evictDurableObject(env.GROUPS.getByName(id));
+		const wake = await rowsFor(id, () => post({ action: "AEC_GROUP_SYNC_ALL", groupId: id }));
+		expect(wake).toEqual({ read: 1 + 2 * 4, written: 0 });
+	});
+
+	it("a create writes five rows in the id counter, and one per member plus one in the group", async ({ expect }) => {
+		await createGroup("warm", ["warm"]);
+		const counter = await rowsFor(env.GROUP_IDS.getByName("ids"), () => createGroup("a", ["a", "b"]));
+		console.log(JSON.stringify({ counter }));
+		// Writes: the next id, the retry record and its age index, then "created" on that record.
+		// Ten minutes later, pruning the record writes two more rows.
+		expect(counter).toEqual({ read: 4, written: 5 });
+		const id = await createGroup("a", ["a", "b", "c", "d", "e"]);
+		await evictDurableObject(env.GROUPS.getByName(id));
+		// Members and the group's own row, measured by re-reading what the create stored.
+		const stored = await runInDurableObject(env.GROUPS.getByName(id), (_, state) => ({
+			members: state.storage.sql.exec("SELECT count(*) AS n FROM members").one().n,
+			info: state.storage.sql.exec("SELECT count(*) AS n FROM group_info").one().n,
+		}));
+		expect(stored).toEqual({ members: 5, info: 1 });
+	});
+});
