@@ -4,10 +4,16 @@ import { TEST_GUARD_TOKEN } from "./test/guard-token.ts";
 
 const configPath = "./wrangler.toml";
 
+
 export default defineConfig({
 	test: {
 		// Each callback logs one JSON line; show them only for failing tests.
 		silent: "passed-only",
+		// The model-based tests: 200 sequences by default; MODEL_RUNS and MODEL_SEED for longer or replayed runs.
+		provide: {
+			modelRuns: Number(process.env.MODEL_RUNS ?? 200),
+			modelSeed: process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED),
+		},
 		projects: [
 			{
 				// Everything that runs inside the Workers runtime with the shipped defaults, signed.

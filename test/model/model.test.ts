@@ -1,0 +1,14 @@
+import fc from "fast-check";
+import { describe, inject, it } from "vitest";
+import { modelProperty, stats } from "./reference";
+
+// `npm run test:long` raises the run count; FC_SEED=<n> replays a failure's seed.
+describe("the service agrees with the reference model", () => {
+	it("over random sequences of group actions (shipped policy)", { timeout: 300_000 }, async () => {
+		await fc.assert(modelProperty({ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 }), {
+			numRuns: inject("modelRuns"),
+			seed: inject("modelSeed"),
+		});
+		console.log(JSON.stringify({ ...stats, answers: Object.fromEntries(stats.answers) }));
+	});
+});
