@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { assertSurvivable } from "../starrtc-answer";
+import { type DevServer, sign, startDevServer } from "./dev-server";
+
+// A corpus of malformed and hostile callbacks, each sent as real HTTP to `wrangler dev`,
+// each with the code it must get, and each followed by a check that no group changed.
+const TOKEN = "hostile-guard-token";
+let dev: DevServer;
+const reference: { id: string; sync: string }[] = [];
+
+/** StarRTC error-table entry per code, from the README's table. */
+const STARRTC: Record<string, number> = {
+	MALFORMED_ARGUMENT: 62,
+	BAD_JSON: 54,
+	BAD_SIGN: 53,
+	UNKNOWN_ACTION: 62,
+	UNKNOWN_GROUP: 47,
+	PERMISSION_DENIED: 53,
+	GROUP_FULL: 62,
+	REMOVE_CREATOR: 53,
+	NOT_A_MEMBER: 49,
+	REQUEST_TOO_LARGE: 62,
+	METHOD_NOT_ALLOWED: 62,
+	NOT_FOUND: 62,
+};
+
+interface Raw {
+	method?: string;
+	path?: string;
+	contentType?: string;
+	body?: string;
+	query?: string;
+}
+const encode = encodeURIComponent;
+/** A correctly signed form body for `data`. */
+const signed = (data: string) => `data=${encode(data)}&sign=${encode(sign(TOKEN, data))}`;
+const json = (value: unknown) => signed(JSON.stringify(value));
+
+async function send({ method = "POST", path = "/eventCenter", contentType = "application/x-www-form-urlencoded", body, query }: Raw) {
+	const response = await fetch(`${dev.url}${path}${query ? `?${query}` : ""}`, {
+		method,
+		headers: body === undefined ? {} : { "Content-Type": contentType },
+		body,
+	});
+	return { body: await response.text(), error: response.headers.get("X-AEC-Error") };
+}
+
+const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+const many = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`).join(",");
+
+// [name, request, expected code (or OK for callbacks that must succeed and change nothing)]
+function corpus(): [string, Raw, string][] {
+	const g = reference[0]?.id ?? "";
+	const sync = { action: "AEC_GROUP_SYNC_ALL", groupId: g };
+	const good = JSON.stringify(sync);
+	return [
+		["no body", { body: "" }, "MALFORMED_ARGUMENT"],
+		["no data parameter", { body: `sign=${encode(sign(TOKEN, good))}` }, "MALFORMED_ARGUMENT"],
+		["empty data", { body: signed("") }, "BAD_JSON"],
+		["data not JSON", { body: signed("{action:AEC_GROUP_SYNC_ALL}") }, "BAD_JSON"],
+		["data truncated JSON", { body: signed(good.slice(0, -2)) }, "BAD_JSON"],
+		["data a JSON array", { body: signed(`[${good}]`) }, "BAD_JSON"],
+		["data a number", { body: signed("42") }, "BAD_JSON"],
+		["data null", { body: signed("null") }, "BAD_JSON"],
+		["data a string", { body: signed('"AEC_GROUP_SYNC_ALL"') }, "BAD_JSON"],
+		["data deeply nested arrays", { body: signed(nested(100000)) }, "BAD_JSON"],
+		["groupId deeply nested", { body: signed(`{"action":"AEC_GROUP_SYNC_ALL","groupId":${nested(50000)}}`) }, "MALFORMED_ARGUMENT"],
+		["action a number", { body: json({ action: 42, groupId: g }) }, "UNKNOWN_ACTION"],
+		["action an array", { body: json({ action: ["AEC_GROUP_SYNC_ALL"], groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["action an object", { body: json({ action: { name: "AEC_GROUP_SYNC_ALL" }, groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["action a boolean", { body: json({ action: true, groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["action null", { body: json({ action: null, groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["action missing", { body: json({ groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["action unknown", { body: json({ action: "AEC_GROUP_TAKEOVER", groupId: g }) }, "UNKNOWN_ACTION"],
+		["action in lower case", { body: json({ action: "aec_group_sync_all", groupId: g }) }, "UNKNOWN_ACTION"],
+		["groupId an array", { body: json({ ...sync, groupId: [g] }) }, "MALFORMED_ARGUMENT"],
+		["groupId an object", { body: json({ ...sync, groupId: { id: g } }) }, "MALFORMED_ARGUMENT"],
+		["groupId a boolean", { body: json({ ...sync, groupId: false }) }, "MALFORMED_ARGUMENT"],
+		["groupId null", { body: json({ ...sync, groupId: null }) }, "MALFORMED_ARGUMENT"],
+		["groupId missing", { body: json({ action: "AEC_GROUP_SYNC_ALL" }) }, "MALFORMED_ARGUMENT"],
+		["groupId text", { body: json({ ...sync, groupId: "general" }) }, "MALFORMED_ARGUMENT"],
+		["groupId negative", { body: json({ ...sync, groupId: `-${g}` }) }, "MALFORMED_ARGUMENT"],
+		["groupId huge", { body: json({ ...sync, groupId: "9".repeat(40) }) }, "MALFORMED_ARGUMENT"],
+		["groupId with a space inside", { body: json({ ...sync, groupId: `${g.slice(0, 3)} ${g.slice(3)}` }) }, "MALFORMED_ARGUMENT"],
+		["groupId SQL", { body: json({ ...sync, groupId: `${g} OR 1=1` }) }, "MALFORMED_ARGUMENT"],
+		["groupId SQL statement", { body: json({ ...sync, groupId: `${g}; DROP TABLE members;--` }) }, "MALFORMED_ARGUMENT"],
+		["groupId path", { body: json({ ...sync, groupId: `../${g}` }) }, "MALFORMED_ARGUMENT"],
+		["groupId hex", { body: json({ ...sync, groupId: "0x186a0" }) }, "MALFORMED_ARGUMENT"],
+		["groupId never minted", { body: json({ ...sync, groupId: "987654321" }) }, "UNKNOWN_GROUP"],
+		["groupId a number (accepted)", { body: json({ ...sync, groupId: Number(g) }) }, "OK"],
+		["userId missing", { body: json({ action: "AEC_GROUP_DEL", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId an array", { body: json({ action: "AEC_GROUP_ADD_USER", userId: ["alice"], groupId: g, addUsers: "x" }) }, "MALFORMED_ARGUMENT"],
+		["userId an object", { body: json({ action: "AEC_GROUP_ADD_USER", userId: { id: "alice" }, groupId: g, addUsers: "x" }) }, "MALFORMED_ARGUMENT"],
+		["userId a boolean", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: true, groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId empty", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId only spaces", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "   ", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId with a comma", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice,bob", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId too long", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "a".repeat(129), groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId with a bell", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "ali\u0007ce", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId with a newline", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\nbob", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["addUsers an array", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ["x"] }) }, "MALFORMED_ARGUMENT"],
+		["addUsers an object", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: { x: 1 } }) }, "MALFORMED_ARGUMENT"],
+		["addUsers only commas", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ",,, ,," }) }, "MALFORMED_ARGUMENT"],
+		["addUsers with NUL", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,y\u0000z" }) }, "MALFORMED_ARGUMENT"],
+		["addUsers with an unpaired surrogate", { body: signed(`{"action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x,\\ud800y"}`) }, "MALFORMED_ARGUMENT"],
+		["addUsers with an over-long id", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: `x,${"测".repeat(43)}` }) }, "MALFORMED_ARGUMENT"],
+		["addUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: many(20001) }) }, "GROUP_FULL"],
+		["removeUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: many(20001) }) }, "MALFORMED_ARGUMENT"],
+		["removeUsers a boolean", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: true }) }, "MALFORMED_ARGUMENT"],
+		["removeUsers SQL (a valid id, not a member)", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "x'); DROP TABLE members;--" }) }, "OK"],
+		["create over the member limit", { body: json({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: many(20000) }) }, "GROUP_FULL"],
+		["body over 4 MiB", { body: `data=${"x".repeat(4 * 1024 * 1024)}` }, "REQUEST_TOO_LARGE"],
+		["JSON content type", { contentType: "application/json", body: good }, "MALFORMED_ARGUMENT"],
+		["text/plain content type (read as a form)", { contentType: "text/plain", body: signed(good) }, "OK"],
+		["data given twice", { body: `${signed(good)}&data=${encode(good)}` }, "MALFORMED_ARGUMENT"],
+		["sign given twice", { body: `${signed(good)}&sign=AAAA` }, "MALFORMED_ARGUMENT"],
+		["sign missing", { body: `data=${encode(good)}` }, "BAD_SIGN"],
+		["sign empty", { body: `data=${encode(good)}&sign=` }, "BAD_SIGN"],
+		["sign not base64", { body: `data=${encode(good)}&sign=${encode("%%%not base64%%%")}` }, "BAD_SIGN"],
+		["sign truncated", { body: `data=${encode(good)}&sign=${encode(sign(TOKEN, good).slice(0, 16))}` }, "BAD_SIGN"],
+		["sign with the wrong key", { body: `data=${encode(good)}&sign=${encode(sign("12345678", good))}` }, "BAD_SIGN"],
+		["sign of other data", { body: `data=${encode(good)}&sign=${encode(sign(TOKEN, `${good} `))}` }, "BAD_SIGN"],
+		["sign with + sent as spaces (accepted)", { body: `data=${encode(good)}&sign=${sign(TOKEN, good).replaceAll("+", " ")}` }, "OK"],
+		["GET with data in the query (accepted)", { method: "GET", query: signed(good) }, "OK"],
+		["PUT", { method: "PUT", body: signed(good) }, "METHOD_NOT_ALLOWED"],
+		["DELETE", { method: "DELETE", body: signed(good) }, "METHOD_NOT_ALLOWED"],
+		["PATCH", { method: "PATCH", body: signed(good) }, "METHOD_NOT_ALLOWED"],
+		["unknown path", { path: "/admin", body: signed(good) }, "NOT_FOUND"],
+		["path traversal", { path: "/eventCenter/../../etc/passwd", body: signed(good) }, "NOT_FOUND"],
+		["delete by a member who is not the creator", { body: json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: g }) }, "PERMISSION_DENIED"],
+		["add by a non-member", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: g, addUsers: "mallory" }) }, "NOT_A_MEMBER"],
+		["remove the creator", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "alice" }) }, "REMOVE_CREATOR"],
+		["DND by a non-member", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE_AND_SYNC_ALL", userId: "mallory", groupId: g }) }, "NOT_A_MEMBER"],
+	];
+}
+
+async function unchanged(): Promise<string | undefined> {
+	for (const group of reference) {
+		const now = (await send({ body: json({ action: "AEC_GROUP_SYNC_ALL", groupId: group.id }) })).body;
+		if (now !== group.sync) return `group ${group.id} changed: ${now.slice(0, 120)}`;
+	}
+	return undefined;
+}
+
+beforeAll(async () => {
+	dev = await startDevServer({ vars: { GUARD_TOKEN: TOKEN } });
+	for (const [creator, members] of [
+		["alice", "alice,bob,测试用户,😀emoji,ünï"],
+		["carol", "carol,dave"],
+	] as const) {
+		const created = await send({ body: json({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members, userDefineData: "reference" }) });
+		const id = /"data":"(\d+)"/.exec(created.body)?.[1] ?? "";
+		await send({ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: members.split(",")[1], groupId: id }) });
+		reference.push({ id, sync: (await send({ body: json({ action: "AEC_GROUP_SYNC_ALL", groupId: id }) })).body });
+	}
+});
+
+afterAll(async () => {
+	await dev?.stop();
+});
+
+describe("hostile callbacks over HTTP", () => {
+	it("valid CJK and emoji ids round-trip exactly", ({ expect }) => {
+		expect(reference[0]?.sync).toBe('{"status":"1","data":{"groupList":"alice,bob,测试用户,😀emoji,ünï","ignoreList":"bob"}}');
+	});
+
+	it("each gets its own code, an answer StarRTC survives, and changes no group", async ({ expect }) => {
+		const cases = corpus();
+		expect(cases.length).toBeGreaterThanOrEqual(60);
+		const wrong: string[] = [];
+		for (const [name, request, code] of cases) {
+			const answer = await send(request);
+			assertSurvivable(answer.body);
+			const expectedBody = code === "OK" ? undefined : `{"status":"0","data":"${STARRTC[code]}"}`;
+			if (code === "OK" ? answer.error !== null || !answer.body.startsWith('{"status":"1"') : answer.error !== code || answer.body !== expectedBody) {
+				wrong.push(`${name}: ${answer.error} ${answer.body.slice(0, 80)} (expected ${code})`);
+			}
+			const changed = await unchanged();
+			if (changed) wrong.push(`${name}: ${changed}`);
+		}
+		expect(wrong).toEqual([]);
+	});
+
+	it("left no unhandled exception or internal error in the logs", ({ expect }) => {
+		const log = dev.output();
+		expect(log).not.toMatch(/Uncaught|unhandled|✘ \[ERROR\]/i);
+		expect(log).not.toContain('"outcome":"INTERNAL_ERROR"');
+		expect(log).toContain('"outcome":"BAD_SIGN"');
+	});
+});
