@@ -39,6 +39,15 @@ export class GroupIdCounter extends DurableObject<Env> {
 	}
 
 	async createGroup(request: CreateRequest): Promise<Outcome<string>> {
+		try {
+			return await this.#create(request);
+		} catch (error) {
+			// Nothing unexpected crosses RPC as a thrown error; a failed write was rolled back.
+			return fail(ErrorCode.InternalError, `id counter: ${String(error)}`);
+		}
+	}
+
+	async #create(request: CreateRequest): Promise<Outcome<string>> {
 		const now = Date.now();
 		// Everything up to the group call is synchronous, so two creates never mint the same id.
 		this.#sql.exec("DELETE FROM recent_creates WHERE received_at < ?", now - CREATE_RETRY_WINDOW_MS);

@@ -66,58 +66,64 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Makes the group; repeating the same create (same createKey) changes nothing. */
 	create(init: GroupInit): Outcome<void> {
-		const existing = this.#load();
-		if (existing) {
-			return existing.createKey === init.createKey
-				? ok(undefined)
-				: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
-		}
-		this.ctx.storage.transactionSync(() => {
-			this.#sql.exec(
-				"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
-				init.groupId,
-				init.creator,
-				init.userDefineData,
-				init.createKey,
-				Date.now(),
-			);
-			init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+		return this.#guarded(() => {
+			const existing = this.#load();
+			if (existing) {
+				return existing.createKey === init.createKey
+					? ok(undefined)
+					: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
+			}
+			this.ctx.storage.transactionSync(() => {
+				this.#sql.exec(
+					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+					init.groupId,
+					init.creator,
+					init.userDefineData,
+					init.createKey,
+					Date.now(),
+				);
+				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+			});
+			this.#group = {
+				creator: init.creator,
+				createKey: init.createKey,
+				members: new Map(init.members.map((id, joined) => [id, joined])),
+				doNotDisturb: new Set(),
+				nextJoin: init.members.length,
+			};
+			return ok(undefined);
 		});
-		this.#group = {
-			creator: init.creator,
-			createKey: init.createKey,
-			members: new Map(init.members.map((id, joined) => [id, joined])),
-			doNotDisturb: new Set(),
-			nextJoin: init.members.length,
-		};
-		return ok(undefined);
 	}
 
 	syncAll(): Outcome<Roster> {
-		const group = this.#load();
-		return group ? ok(this.#roster(group)) : unknownGroup();
+		return this.#guarded(() => {
+			const group = this.#load();
+			return group ? ok(this.#roster(group)) : unknownGroup();
+		});
 	}
 
 	/** Adds who is not a member yet; with `sync`, answers the roster right after. */
 	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
-		const group = this.#load();
-		if (!group) return unknownGroup();
-		const denied = this.#permit(group, requester, readSettings(this.env).permissions.add);
-		if (denied) return denied;
-		const joining = users.filter((id) => !group.members.has(id));
-		const limit = readSettings(this.env).maxGroupMembers;
-		if (group.members.size + joining.length > limit) {
-			return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
-		}
-		if (joining.length) {
-			this.ctx.storage.transactionSync(() => {
-				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
-			});
-			for (const id of joining) group.members.set(id, group.nextJoin++);
-			// Joiners go last, so a cached list only grows at its end.
-			if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
-		}
-		return ok(sync ? this.#roster(group) : undefined);
+		return this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return unknownGroup();
+			const denied = this.#permit(group, requester, readSettings(this.env).permissions.add);
+			if (denied) return denied;
+			const joining = users.filter((id) => !group.members.has(id));
+			const limit = readSettings(this.env).maxGroupMembers;
+			if (group.members.size + joining.length > limit) {
+				return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
+			}
+			if (joining.length) {
+				this.ctx.storage.transactionSync(() => {
+					joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
+				});
+				for (const id of joining) group.members.set(id, group.nextJoin++);
+				// Joiners go last, so a cached list only grows at its end.
+				if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
+			}
+			return ok(sync ? this.#roster(group) : undefined);
+		});
 	}
 
 	/**
@@ -125,51 +131,79 @@ export class GroupObject extends DurableObject<Env> {
 	 * REMOVE_PERMISSION; nobody removes the creator.
 	 */
 	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
-		const group = this.#load();
-		if (!group) return unknownGroup();
-		if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
-		if (users.some((id) => id !== requester)) {
-			const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
-			if (denied) return denied;
-		}
-		const leaving = users.filter((id) => group.members.has(id));
-		if (leaving.length) {
-			this.ctx.storage.transactionSync(() => {
-				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
-			});
-			for (const id of leaving) {
-				group.members.delete(id);
-				if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
+		return this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return unknownGroup();
+			if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
+			if (users.some((id) => id !== requester)) {
+				const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
+				if (denied) return denied;
 			}
-			group.groupList = undefined;
-		}
-		return ok(sync ? this.#roster(group) : undefined);
+			const leaving = users.filter((id) => group.members.has(id));
+			if (leaving.length) {
+				this.ctx.storage.transactionSync(() => {
+					for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
+				});
+				for (const id of leaving) {
+					group.members.delete(id);
+					if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
+				}
+				group.groupList = undefined;
+			}
+			return ok(sync ? this.#roster(group) : undefined);
+		});
 	}
 
 	/** Sets or clears the requester's own "do not disturb" in this group. */
 	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Roster | undefined> {
-		const group = this.#load();
-		if (!group) return unknownGroup();
-		if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-		if (group.doNotDisturb.has(requester) !== on) {
-			this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
-			if (on) group.doNotDisturb.add(requester);
-			else group.doNotDisturb.delete(requester);
-			group.ignoreList = undefined;
-		}
-		return ok(sync ? this.#roster(group) : undefined);
+		return this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return unknownGroup();
+			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
+			if (group.doNotDisturb.has(requester) !== on) {
+				this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
+				if (on) group.doNotDisturb.add(requester);
+				else group.doNotDisturb.delete(requester);
+				group.ignoreList = undefined;
+			}
+			return ok(sync ? this.#roster(group) : undefined);
+		});
 	}
 
 	/** Deletes the group and all of its storage; the id is never used again. */
 	async deleteGroup(requester: string): Promise<Outcome<void>> {
-		const group = this.#load();
-		if (!group) return unknownGroup();
-		const denied = this.#permit(group, requester, readSettings(this.env).permissions.delete);
-		if (denied) return denied;
+		const allowed = this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return unknownGroup();
+			return this.#permit(group, requester, readSettings(this.env).permissions.delete) ?? ok(undefined);
+		});
+		if (!allowed.ok) return allowed;
 		// deleteAll is a storage operation, so the input gate keeps other calls out until it is done.
-		await this.ctx.storage.deleteAll();
+		try {
+			await this.ctx.storage.deleteAll();
+		} catch (error) {
+			return this.#failed(error);
+		}
 		this.#group = null;
 		return ok(undefined);
+	}
+
+	/**
+	 * Runs a method so that nothing unexpected crosses RPC as a thrown error: the
+	 * edge gets INTERNAL_ERROR as a value. A failed write was rolled back by
+	 * SQLite, so what memory holds is dropped and storage is read again next time.
+	 */
+	#guarded<T>(method: () => Outcome<T>): Outcome<T> {
+		try {
+			return method();
+		} catch (error) {
+			return this.#failed(error);
+		}
+	}
+
+	#failed(error: unknown): Failure {
+		this.#group = undefined;
+		return fail(ErrorCode.InternalError, `group object: ${String(error)}`);
 	}
 
 	#permit(group: Group, requester: string, role: Role): Failure | undefined {

@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { createGroup, failure, post, roster, syncAll } from "../helpers";
+
+/** Makes the group's object throw on the `nth` statement that matches `pattern`, from now on. */
+async function failOn(groupId: string, pattern: RegExp, nth: number) {
+	await runInDurableObject(env.GROUPS.getByName(groupId), (_, state) => {
+		const sql = state.storage.sql;
+		const exec = sql.exec.bind(sql);
+		let seen = 0;
+		Object.defineProperty(sql, "exec", {
+			configurable: true,
+			value: (query: string, ...bindings: unknown[]) => {
+				if (pattern.test(query) && ++seen === nth) throw new Error("injected failure");
+				return exec(query, ...bindings);
+			},
+		});
+	});
+}
+
+describe("a mutation that fails half way leaves no trace", () => {
+	it("an add of three users that fails on the second insert adds nobody, in memory or in storage", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		await failOn(id, /^INSERT INTO members/, 2);
+		const sent = await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "alice", groupId: id, addUsers: "carol,dave,erin" });
+		expect([sent.body, sent.error]).toEqual([failure(1), "INTERNAL_ERROR"]);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+		await evictDurableObject(env.GROUPS.getByName(id));
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+		// And the group still takes the same change afterwards.
+		expect((await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "alice", groupId: id, addUsers: "carol,dave,erin" })).body).toBe(
+			roster("alice,bob,carol,dave,erin"),
+		);
+	});
+
+	it("a remove of two members that fails on the second delete removes nobody", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob", "carol", "dave"]);
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id });
+		await failOn(id, /^DELETE FROM members/, 2);
+		const sent = await post({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob,carol" });
+		expect(sent.error).toBe("INTERNAL_ERROR");
+		await evictDurableObject(env.GROUPS.getByName(id));
+		expect(await syncAll(id)).toBe(roster("alice,bob,carol,dave", "bob"));
+	});
+
+	it("a create whose group fails half way stores no group, and the resent create then makes it under the same id", async ({ expect }) => {
+		// The next group object to be made will fail on its third member insert.
+		const data = { action: "AEC_GROUP_CREATE", userId: "zed", addUsers: "zed,yan,xi,wu", userDefineData: "half" };
+		const probe = await createGroup("probe", ["probe"]);
+		const next = String(Number(probe) + 1);
+		await failOn(next, /^INSERT INTO members/, 3);
+		const first = await post(data);
+		expect([first.body, first.error]).toEqual([failure(1), "INTERNAL_ERROR"]);
+		expect(await syncAll(next)).toBe(failure(47));
+		await evictDurableObject(env.GROUPS.getByName(next));
+		expect(await syncAll(next)).toBe(failure(47));
+		const resent = await post(data);
+		expect(resent.body).toBe(`{"status":"1","data":"${next}"}`);
+		expect(await syncAll(next)).toBe(roster("zed,yan,xi,wu"));
+	});
+});
