@@ -18,7 +18,7 @@ export default defineConfig({
 			{
 				// Everything that runs inside the Workers runtime with the shipped defaults, signed.
 				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: { GUARD_TOKEN: TEST_GUARD_TOKEN } } })],
-				test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/policy-variants/**"] },
+				test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**"] },
 			},
 			{
 				// The same Worker with every policy variable set away from its default.
@@ -40,8 +40,14 @@ export default defineConfig({
 				test: { name: "policy-variants", include: ["test/policy-variants/**/*.test.ts"] },
 			},
 			{
-				// Starts the real `wrangler dev` and talks HTTP to it, as StarRTC would.
-				test: { name: "e2e", environment: "node", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 90_000 },
+				// On Node: starts the real `wrangler dev` and talks HTTP to it, as StarRTC would; reads the source.
+				test: {
+					name: "node",
+					environment: "node",
+					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts"],
+					testTimeout: 60_000,
+					hookTimeout: 90_000,
+				},
 			},
 		],
 	},

@@ -26,7 +26,8 @@ export const sign = (token: string, data: string) => createHmac("sha1", token).u
 export interface DevServer {
 	readonly url: string;
 	readonly output: () => string;
-	stop(): Promise<void>;
+	/** SIGTERM by default; SIGKILL stands in for a crash. */
+	stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -52,10 +53,10 @@ export async function startDevServer(options: { vars?: Record<string, string>; p
 	const server: DevServer = {
 		url: `http://127.0.0.1:${port}`,
 		output: () => log,
-		async stop() {
+		async stop(signal = "SIGTERM") {
 			if (child.exitCode === null && child.pid) {
 				try {
-					process.kill(-child.pid, "SIGTERM");
+					process.kill(-child.pid, signal);
 				} catch {}
 				const killed = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5000);
 				await exited;

@@ -186,5 +186,8 @@ describe("hostile callbacks over HTTP", () => {
 		expect(log).not.toMatch(/Uncaught|unhandled|✘ \[ERROR\]/i);
 		expect(log).not.toContain('"outcome":"INTERNAL_ERROR"');
 		expect(log).toContain('"outcome":"BAD_SIGN"');
+		// No secret and no member list: the 20,001 ids of one callback appear nowhere.
+		expect(log).not.toContain(TOKEN);
+		expect(log).not.toContain("u19999");
 	});
 });
