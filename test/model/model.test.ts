@@ -4,7 +4,7 @@ import { modelProperty, stats } from "./reference";
 
 // `npm run test:long` raises the run count; FC_SEED=<n> replays a failure's seed.
 describe("the service agrees with the reference model", () => {
-	it("over random sequences of group actions (shipped policy)", { timeout: 300_000 }, async () => {
+	it("over random sequences of group actions (shipped policy)", { timeout: 60_000 + inject("modelRuns") * 1000 }, async () => {
 		await fc.assert(modelProperty({ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 }), {
 			numRuns: inject("modelRuns"),
 			seed: inject("modelSeed"),
