@@ -35,25 +35,38 @@ interface Params {
 	readonly sign?: string;
 }
 
+/** What both a form body and a query string can answer. */
+type Form = Pick<FormData, "getAll" | "has">;
+
+async function readForm(request: Request): Promise<Form | undefined> {
+	// StarRTC posts x-www-form-urlencoded; any other non-multipart body is read the same way.
+	if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+		return new URLSearchParams(utf8.decode(await request.arrayBuffer()));
+	}
+	try {
+		return await request.formData();
+	} catch {
+		return undefined;
+	}
+}
+
 /** `data` and `sign` from the form body (POST) or else the query string (GET, as the docs allow). */
 async function readParams(request: Request): Promise<Outcome<Params>> {
-	let params = new URL(request.url).searchParams;
+	let params: Form = new URL(request.url).searchParams;
 	if (request.method === "POST") {
-		const type = request.headers.get("Content-Type") ?? "";
-		// StarRTC posts x-www-form-urlencoded; any other non-multipart body is read the same way.
-		const body = type.startsWith("multipart/form-data")
-			? await request.formData()
-			: new URLSearchParams(utf8.decode(await request.arrayBuffer()));
-		if (body.has("data")) params = body as URLSearchParams;
+		const body = await readForm(request);
+		if (!body) return fail(ErrorCode.MalformedArgument, "the multipart body does not parse");
+		if (body.has("data")) params = body;
 	}
 	const data = params.getAll("data");
 	const sign = params.getAll("sign");
 	if (data.length === 0) return fail(ErrorCode.MalformedArgument, "no data parameter");
 	if (data.length > 1 || sign.length > 1) return fail(ErrorCode.MalformedArgument, "data or sign given more than once");
-	if (typeof data[0] !== "string" || (sign[0] !== undefined && typeof sign[0] !== "string")) {
-		return fail(ErrorCode.MalformedArgument, "data and sign must be text fields");
+	const [text, signature] = [data[0], sign[0]];
+	if (typeof text !== "string" || (signature !== undefined && typeof signature !== "string")) {
+		return fail(ErrorCode.MalformedArgument, "data and sign must be text fields, not files");
 	}
-	return ok({ data: data[0], sign: sign[0] });
+	return ok({ data: text, sign: signature });
 }
 
 async function authenticate(settings: Settings, { data, sign }: Params): Promise<Failure | undefined> {

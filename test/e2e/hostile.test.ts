@@ -111,6 +111,8 @@ function corpus(): [string, Raw, string][] {
 		["create over the member limit", { body: json({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: many(20000) }) }, "GROUP_FULL"],
 		["body over 4 MiB", { body: `data=${"x".repeat(4 * 1024 * 1024)}` }, "REQUEST_TOO_LARGE"],
 		["JSON content type", { contentType: "application/json", body: good }, "MALFORMED_ARGUMENT"],
+		["multipart that does not parse", { contentType: "multipart/form-data; boundary=xyz", body: `--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n${good}` }, "MALFORMED_ARGUMENT"],
+		["data sent as a file", { contentType: "multipart/form-data; boundary=xyz", body: `--xyz\r\nContent-Disposition: form-data; name="data"; filename="d.json"\r\n\r\n${good}\r\n--xyz--\r\n` }, "MALFORMED_ARGUMENT"],
 		["text/plain content type (read as a form)", { contentType: "text/plain", body: signed(good) }, "OK"],
 		["data given twice", { body: `${signed(good)}&data=${encode(good)}` }, "MALFORMED_ARGUMENT"],
 		["sign given twice", { body: `${signed(good)}&sign=AAAA` }, "MALFORMED_ARGUMENT"],
