@@ -1,5 +1,5 @@
 import type { SettingsSource } from "../config";
-import { Answer, type Roster } from "../protocol/answer";
+import { Answer } from "../protocol/answer";
 import type { GroupCommand } from "../protocol/callback";
 import { ErrorCode, fail, type Outcome } from "../protocol/errors";
 
@@ -26,10 +26,8 @@ async function call<T>(attempt: () => Promise<Outcome<T>>): Promise<Outcome<T>> 
 	}
 }
 
-function answer<T>(outcome: Outcome<T>, toAnswer: (value: T) => Answer): Answer {
-	return outcome.ok ? toAnswer(outcome.value) : Answer.failure(outcome);
-}
-const rosterOrDone = (roster: Roster | undefined) => (roster ? Answer.roster(roster) : Answer.done());
+/** The group object answers itself; the edge only turns its failures into answers. */
+const settle = (outcome: Outcome<Answer>): Answer => (outcome.ok ? outcome.value : Answer.failure(outcome));
 
 /** Applies one group action in the group's own object and answers it. */
 export async function runGroupCommand(env: SettingsSource, command: GroupCommand, data: string): Promise<Answer> {
@@ -38,19 +36,20 @@ export async function runGroupCommand(env: SettingsSource, command: GroupCommand
 		const createKey = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data)));
 		const { requester: creator, members, userDefineData } = command;
 		const counter = () => env.GROUP_IDS.getByName(COUNTER_NAME);
-		return answer(await call(() => counter().createGroup({ creator, members, userDefineData, createKey })), Answer.value);
+		const created = await call(() => counter().createGroup({ creator, members, userDefineData, createKey }));
+		return created.ok ? Answer.value(created.value) : Answer.failure(created);
 	}
 	const group = () => env.GROUPS.getByName(command.groupId);
 	switch (command.kind) {
 		case "sync":
-			return answer(await call(() => group().syncAll()), Answer.roster);
+			return settle(await call(() => group().syncAll()));
 		case "delete":
-			return answer(await call(() => group().deleteGroup(command.requester)), Answer.done);
+			return settle(await call(() => group().deleteGroup(command.requester)));
 		case "add":
-			return answer(await call(() => group().addMembers(command.requester, command.users, command.sync)), rosterOrDone);
+			return settle(await call(() => group().addMembers(command.requester, command.users, command.sync)));
 		case "remove":
-			return answer(await call(() => group().removeMembers(command.requester, command.users, command.sync)), rosterOrDone);
+			return settle(await call(() => group().removeMembers(command.requester, command.users, command.sync)));
 		case "doNotDisturb":
-			return answer(await call(() => group().setDoNotDisturb(command.requester, command.on, command.sync)), rosterOrDone);
+			return settle(await call(() => group().setDoNotDisturb(command.requester, command.on, command.sync)));
 	}
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Role, readSettings } from "../config";
-import type { Roster } from "../protocol/answer";
+import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
 
 /** What the id counter hands over when it has minted an id for a new group. */
@@ -22,9 +22,10 @@ interface Group {
 	readonly members: Map<string, number>;
 	readonly doNotDisturb: Set<string>;
 	nextJoin: number;
-	/** The SYNC_ALL lists, built on demand and kept until a change makes them stale. */
+	/** The SYNC_ALL lists and answer, built on demand and kept until a change makes them stale. */
 	groupList?: string;
 	ignoreList?: string;
+	roster?: Answer;
 }
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
@@ -95,15 +96,15 @@ export class GroupObject extends DurableObject<Env> {
 		});
 	}
 
-	syncAll(): Outcome<Roster> {
+	syncAll(): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			return group ? ok(this.#roster(group)) : unknownGroup();
 		});
 	}
 
-	/** Adds who is not a member yet; with `sync`, answers the roster right after. */
-	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
+	/** Adds who is not a member yet; with `sync`, answers with the roster right after. */
+	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
@@ -121,8 +122,9 @@ export class GroupObject extends DurableObject<Env> {
 				for (const id of joining) group.members.set(id, group.nextJoin++);
 				// Joiners go last, so a cached list only grows at its end.
 				if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
+				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : undefined);
+			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
 
@@ -130,7 +132,7 @@ export class GroupObject extends DurableObject<Env> {
 	 * Removes who is a member. Anyone may remove themselves; removing others needs
 	 * REMOVE_PERMISSION; nobody removes the creator.
 	 */
-	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Roster | undefined> {
+	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
@@ -149,13 +151,14 @@ export class GroupObject extends DurableObject<Env> {
 					if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
 				}
 				group.groupList = undefined;
+				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : undefined);
+			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
 
 	/** Sets or clears the requester's own "do not disturb" in this group. */
-	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Roster | undefined> {
+	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
@@ -165,17 +168,18 @@ export class GroupObject extends DurableObject<Env> {
 				if (on) group.doNotDisturb.add(requester);
 				else group.doNotDisturb.delete(requester);
 				group.ignoreList = undefined;
+				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : undefined);
+			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
 
 	/** Deletes the group and all of its storage; the id is never used again. */
-	async deleteGroup(requester: string): Promise<Outcome<void>> {
+	async deleteGroup(requester: string): Promise<Outcome<Answer>> {
 		const allowed = this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
-			return this.#permit(group, requester, readSettings(this.env).permissions.delete) ?? ok(undefined);
+			return this.#permit(group, requester, readSettings(this.env).permissions.delete) ?? ok(Answer.done());
 		});
 		if (!allowed.ok) return allowed;
 		// deleteAll is a storage operation, so the input gate keeps other calls out until it is done.
@@ -185,7 +189,7 @@ export class GroupObject extends DurableObject<Env> {
 			return this.#failed(error);
 		}
 		this.#group = null;
-		return ok(undefined);
+		return allowed;
 	}
 
 	/**
@@ -235,12 +239,20 @@ export class GroupObject extends DurableObject<Env> {
 		return (this.#group = { creator: info.creator, createKey: info.create_key, members, doNotDisturb, nextJoin });
 	}
 
-	#roster(group: Group): Roster {
-		group.groupList ??= [...group.members.keys()].join(",");
-		// Few members have DND on; order them by when they joined, as groupList is.
-		group.ignoreList ??= [...group.doNotDisturb]
-			.sort((a, b) => (group.members.get(a) ?? 0) - (group.members.get(b) ?? 0))
-			.join(",");
-		return { groupList: group.groupList, ignoreList: group.ignoreList };
+	/**
+	 * The SYNC_ALL answer. It is kept whole between changes: a large group's
+	 * answer is then built once, not on every sync (about a third of the cost
+	 * of a 20,000-member SYNC_ALL).
+	 */
+	#roster(group: Group): Answer {
+		if (!group.roster) {
+			group.groupList ??= [...group.members.keys()].join(",");
+			// Few members have DND on; order them by when they joined, as groupList is.
+			group.ignoreList ??= [...group.doNotDisturb]
+				.sort((a, b) => (group.members.get(a) ?? 0) - (group.members.get(b) ?? 0))
+				.join(",");
+			group.roster = Answer.roster({ groupList: group.groupList, ignoreList: group.ignoreList });
+		}
+		return group.roster;
 	}
 }
