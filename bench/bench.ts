@@ -6,7 +6,7 @@
  * with --url (the StarRTC sample server), on the same workloads in one run.
  * Every answer is checked. Prints tables and writes bench-report.json.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { closeConnections, load, type LoadResult } from "./load.ts";
@@ -47,8 +47,10 @@ const report: Record<string, unknown> = {
 };
 
 function versions() {
-	const pkg = (name: string) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
-	return { node: process.version, wrangler: pkg("wrangler"), miniflare: pkg("miniflare"), workerd: pkg("workerd"), hono: pkg("hono"), autocannon: pkg("autocannon") };
+	const pkg = (path: string) => JSON.parse(readFileSync(new URL(`../node_modules/${path}/package.json`, import.meta.url), "utf8")).version;
+	// The workerd that runs the Worker here is the one Miniflare resolves, nested under it.
+	const workerd = existsSync(new URL("../node_modules/miniflare/node_modules/workerd", import.meta.url)) ? "miniflare/node_modules/workerd" : "workerd";
+	return { node: process.version, wrangler: pkg("wrangler"), miniflare: pkg("miniflare"), workerd: pkg(workerd), hono: pkg("hono"), autocannon: pkg("autocannon") };
 }
 
 async function mix(target: Target, connections: number[], token: string | undefined, strictness: Strictness, groups: Group[]): Promise<MixRun> {
