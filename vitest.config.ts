@@ -9,10 +9,12 @@ export default defineConfig({
 	test: {
 		// Each callback logs one JSON line; show them only for failing tests.
 		silent: "passed-only",
-		// The model-based tests: 200 sequences by default; MODEL_RUNS and MODEL_SEED for longer or replayed runs.
+		// The model-based tests: 200 sequences by default; MODEL_RUNS for longer runs, and
+		// MODEL_SEED + MODEL_PATH (both printed on a failure) to replay a shrunk counterexample.
 		provide: {
 			modelRuns: Number(process.env.MODEL_RUNS ?? 200),
 			modelSeed: process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED),
+			modelPath: process.env.MODEL_PATH,
 		},
 		projects: [
 			{

@@ -7,6 +7,7 @@ describe("the service agrees with the reference model", () => {
 		await fc.assert(modelProperty({ add: "anyone", remove: "member", delete: "member", maxMembers: 5 }), {
 			numRuns: inject("modelRuns"),
 			seed: inject("modelSeed"),
+			path: inject("modelPath"),
 		});
 	});
 });
