@@ -83,7 +83,8 @@ async function authenticate(settings: Settings, { data, sign }: Params): Promise
 function checkFreshness(settings: Settings, fields: Fields): Failure | undefined {
 	const maxAge = settings.maxCallbackAgeSeconds;
 	if (maxAge === undefined) return undefined;
-	const sentAt = Number(clip(fields.ts ?? fields.timestamp) ?? Number.NaN);
+	const ts = fields.ts ?? fields.timestamp;
+	const sentAt = typeof ts === "string" || typeof ts === "number" ? Number(ts) : Number.NaN;
 	if (!Number.isFinite(sentAt)) return fail(ErrorCode.StaleCallback, "no ts in data");
 	const age = Math.abs(Date.now() / 1000 - sentAt);
 	return age > maxAge ? fail(ErrorCode.StaleCallback, `ts is ${Math.round(age)} s away from now`) : undefined;

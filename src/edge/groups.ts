@@ -19,8 +19,8 @@ async function call<T>(attempt: () => Promise<Outcome<T>>): Promise<Outcome<T>> 
 		try {
 			return await attempt();
 		} catch (error) {
-			const retryable = (error as { retryable?: boolean; overloaded?: boolean }) ?? {};
-			if (tries < 3 && retryable.retryable && !retryable.overloaded) continue;
+			const flags = (error as { retryable?: boolean; overloaded?: boolean }) ?? {};
+			if (tries < 3 && flags.retryable && !flags.overloaded) continue;
 			return fail(ErrorCode.InternalError, `durable object call failed: ${String(error)}`);
 		}
 	}

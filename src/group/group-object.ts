@@ -108,10 +108,10 @@ export class GroupObject extends DurableObject<Env> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
-			const denied = this.#permit(group, requester, readSettings(this.env).permissions.add);
+			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
+			const denied = this.#permit(group, requester, permissions.add);
 			if (denied) return denied;
 			const joining = users.filter((id) => !group.members.has(id));
-			const limit = readSettings(this.env).maxGroupMembers;
 			if (group.members.size + joining.length > limit) {
 				return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
 			}

@@ -21,7 +21,7 @@ export type Callback =
 export type Fields = Readonly<Record<string, unknown>>;
 
 /** userDefineData is opaque to us; this bounds what one group stores. */
-export const MAX_USER_DEFINE_DATA = 64 * 1024;
+const MAX_USER_DEFINE_DATA = 64 * 1024;
 
 /** `data` must be a JSON object. */
 export function parseFields(data: string): Outcome<Fields> {

@@ -1,5 +1,6 @@
 import { reset } from "cloudflare:test";
 import fc from "fast-check";
+import { inject } from "vitest";
 import type { Role } from "../../src/config";
 import { DONE, failure, post, roster } from "../helpers";
 import { survivable } from "../starrtc-answer";
@@ -203,6 +204,15 @@ export class ReferenceModel {
 			if (body !== expected) throw new Error(`after step ${index}, group ${group.id} syncs to ${body.slice(0, 200)}; the model has ${expected.slice(0, 200)}`);
 		}
 	}
+}
+
+/** Time for a whole property run: MODEL_RUNS sequences at well under a second each. */
+export const modelTimeout = () => 60_000 + inject("modelRuns") * 1000;
+
+/** Runs the property with the run count, seed and path vitest.config.ts provides, and logs what it covered. */
+export async function checkAgainstModel(policy: Policy): Promise<void> {
+	await fc.assert(modelProperty(policy), { numRuns: inject("modelRuns"), seed: inject("modelSeed"), path: inject("modelPath") });
+	console.log(JSON.stringify({ ...stats, answers: Object.fromEntries(stats.answers) }));
 }
 
 let runs = 0;
