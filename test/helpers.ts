@@ -3,7 +3,7 @@ import type { SettingsSource } from "../src/config";
 import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN } from "./guard-token";
-import { assertSurvivable } from "./starrtc-answer";
+import { assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
 
 export { TEST_GUARD_TOKEN };
 
@@ -13,11 +13,12 @@ export interface Sent {
 	readonly error: string | null;
 }
 
-/** Every answer a test reads must be one StarRTC's servers survive. */
-async function read(response: Response): Promise<Sent> {
-	const body = await response.text();
-	assertSurvivable(body);
-	return { status: response.status, body, error: response.headers.get("X-AEC-Error") };
+/** Every callback answer a test reads must be one StarRTC's servers take: HTTP 200, a byte-exact body. */
+async function read(response: Response, nonCallbackStatus?: 404 | 405): Promise<Sent> {
+	const sent = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+	if (nonCallbackStatus) assertNonCallbackAnswer(sent, nonCallbackStatus);
+	else assertStarRtcAnswer(sent);
+	return sent;
 }
 
 /** A form body exactly as StarRTC's servers post it. */
@@ -38,6 +39,11 @@ export async function send(path: string, init: RequestInit & { body?: string | F
 		headers.set("Content-Type", "application/x-www-form-urlencoded");
 	}
 	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, { ...init, headers })));
+}
+
+/** A request StarRTC never sends (another path or method), expected to answer `status`. */
+export async function sendNonCallback(path: string, init: RequestInit, status: 404 | 405): Promise<Sent> {
+	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, init)), status);
 }
 
 /** Calls the Worker's fetch handler with other settings (env overrides), reading the answer the same way. */

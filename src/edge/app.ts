@@ -124,15 +124,16 @@ async function answerCallback(request: Request, env: SettingsSource, log: LogLin
 	}
 }
 
-function logAndRespond(log: LogLine, answer: Answer, started: number): Response {
+function logAndRespond(log: LogLine, answer: Answer, started: number, status?: number): Response {
 	log.outcome = answer.error ?? "OK";
 	log.reason = answer.reason;
 	log.ms = Date.now() - started;
 	console.log(JSON.stringify(log));
-	return toResponse(answer);
+	return toResponse(answer, status);
 }
 
-const refuse = (code: ErrorCode, reason: string) => logAndRespond({}, Answer.failure(fail(code, reason)), Date.now());
+const refuse = (code: ErrorCode, reason: string, status?: number) =>
+	logAndRespond({}, Answer.failure(fail(code, reason)), Date.now(), status);
 
 const app = new Hono<{ Bindings: SettingsSource }>();
 
@@ -157,8 +158,9 @@ app.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
 });
 
 // Registered after GET and POST, so it only catches the other methods.
-for (const path of AEC_PATHS) app.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST"));
-app.notFound((c) => refuse(ErrorCode.NotFound, `no AEC endpoint at ${new URL(c.req.url).pathname}`));
+// StarRTC never sends these, so they may say what they are in the HTTP status too.
+for (const path of AEC_PATHS) app.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405));
+app.notFound((c) => refuse(ErrorCode.NotFound, `no AEC endpoint at ${new URL(c.req.url).pathname}`, 404));
 app.onError((error) => refuse(ErrorCode.InternalError, String(error)));
 
 export { app };

@@ -16,7 +16,6 @@ export interface Roster {
  */
 export interface Answer {
 	readonly body: string;
-	readonly status: number;
 	readonly error?: ErrorCode;
 	/** Why it failed, for the log line only; StarRTC sees just the envelope. */
 	readonly reason?: string;
@@ -43,20 +42,19 @@ const list = (ids: string) => (ids.includes('"') || ids.includes("\\") ? json(id
 
 export const Answer = {
 	/** add / remove / DND / delete succeeded. */
-	done: (): Answer => ({ body: '{"status":"1"}', status: 200 }),
+	done: (): Answer => ({ body: '{"status":"1"}' }),
 
 	/** A string result: a created group id, an access-validation echo, a push mode. */
-	value: (text: string): Answer => ({ body: `{"status":"1","data":${json(text)}}`, status: 200 }),
+	value: (text: string): Answer => ({ body: `{"status":"1","data":${json(text)}}` }),
 
 	/** SYNC_ALL and every *_AND_SYNC_ALL. */
 	roster: ({ groupList, ignoreList }: Roster): Answer => {
 		const ignore = ignoreList ? `,"ignoreList":${list(ignoreList)}` : "";
-		return { body: `{"status":"1","data":{"groupList":${list(groupList)}${ignore}}}`, status: 200 };
+		return { body: `{"status":"1","data":{"groupList":${list(groupList)}${ignore}}}` };
 	},
 
 	failure: ({ code, reason }: Failure): Answer => {
-		const { starrtc, http } = errorTable[code];
-		return { body: `{"status":"0","data":"${starrtc}"}`, status: http, error: code, reason };
+		return { body: `{"status":"0","data":"${errorTable[code]}"}`, error: code, reason };
 	},
 
 	/**
@@ -66,12 +64,18 @@ export const Answer = {
 	 * success, so it becomes our own UPSTREAM_FAILURE.
 	 */
 	relay: (body: string): Answer => {
-		if (SAFE_FAILURE.test(body) || (body.startsWith('{"status":"1"') && isJsonObject(body))) return { body, status: 200 };
+		if (SAFE_FAILURE.test(body) || (body.startsWith('{"status":"1"') && isJsonObject(body))) return { body };
 		return Answer.failure(fail(ErrorCode.UpstreamFailure, `upstream answered ${JSON.stringify(body.slice(0, 80))}`));
 	},
 };
 
-export function toResponse({ body, status, error }: Answer): Response {
+/**
+ * The HTTP response for an answer. Always 200 for a callback: StarRTC's servers
+ * read the body of a 200 only, and show any other status to the client as
+ * "AEC URL unreachable". Only requests StarRTC never sends (another path or
+ * method) get a 404 or 405.
+ */
+export function toResponse({ body, error }: Answer, status = 200): Response {
 	const headers = new Headers({ "Content-Type": "application/json; charset=utf-8" });
 	if (error) headers.set("X-AEC-Error", error);
 	return new Response(body, { status, headers });

@@ -1,4 +1,4 @@
-import { parseGroupId, parseIdList, parseUserId } from "../shared/ids";
+import { parseGroupId, parseIdList, parseUserId } from "./ids";
 import { AccessValidation, GroupAction } from "./actions";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "./errors";
 

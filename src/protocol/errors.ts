@@ -35,24 +35,28 @@ const StarRtcError = {
 	PostParamError: "62", // ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR
 } as const;
 
-/** The one table that maps a failure to what StarRTC sees and to an HTTP status. */
-export const errorTable: Record<ErrorCode, { starrtc: string; http: number }> = {
-	MALFORMED_ARGUMENT: { starrtc: StarRtcError.PostParamError, http: 400 },
-	BAD_JSON: { starrtc: StarRtcError.AgentAuthJsonError, http: 400 },
-	BAD_SIGN: { starrtc: StarRtcError.AgentAuthFailed, http: 401 },
-	UNSIGNED_REFUSED: { starrtc: StarRtcError.AgentAuthFailed, http: 401 },
-	STALE_CALLBACK: { starrtc: StarRtcError.AgentAuthFailed, http: 401 },
-	UNKNOWN_ACTION: { starrtc: StarRtcError.PostParamError, http: 400 },
-	UNKNOWN_GROUP: { starrtc: StarRtcError.GroupNotSynced, http: 404 },
-	PERMISSION_DENIED: { starrtc: StarRtcError.AgentAuthFailed, http: 403 },
-	GROUP_FULL: { starrtc: StarRtcError.PostParamError, http: 409 },
-	REMOVE_CREATOR: { starrtc: StarRtcError.AgentAuthFailed, http: 403 },
-	NOT_A_MEMBER: { starrtc: StarRtcError.UserNotInGroup, http: 403 },
-	REQUEST_TOO_LARGE: { starrtc: StarRtcError.PostParamError, http: 413 },
-	METHOD_NOT_ALLOWED: { starrtc: StarRtcError.PostParamError, http: 405 },
-	NOT_FOUND: { starrtc: StarRtcError.PostParamError, http: 404 },
-	UPSTREAM_FAILURE: { starrtc: StarRtcError.InternalError, http: 502 },
-	INTERNAL_ERROR: { starrtc: StarRtcError.InternalError, http: 500 },
+/**
+ * The one table that maps a failure to what StarRTC sees. There is no HTTP
+ * status here: StarRTC reads the body of a 200 answer only, so every callback
+ * answer is a 200 and our precise code travels in `X-AEC-Error` and the log.
+ */
+export const errorTable: Record<ErrorCode, string> = {
+	MALFORMED_ARGUMENT: StarRtcError.PostParamError,
+	BAD_JSON: StarRtcError.AgentAuthJsonError,
+	BAD_SIGN: StarRtcError.AgentAuthFailed,
+	UNSIGNED_REFUSED: StarRtcError.AgentAuthFailed,
+	STALE_CALLBACK: StarRtcError.AgentAuthFailed,
+	UNKNOWN_ACTION: StarRtcError.PostParamError,
+	UNKNOWN_GROUP: StarRtcError.GroupNotSynced,
+	PERMISSION_DENIED: StarRtcError.AgentAuthFailed,
+	GROUP_FULL: StarRtcError.PostParamError,
+	REMOVE_CREATOR: StarRtcError.AgentAuthFailed,
+	NOT_A_MEMBER: StarRtcError.UserNotInGroup,
+	REQUEST_TOO_LARGE: StarRtcError.PostParamError,
+	METHOD_NOT_ALLOWED: StarRtcError.PostParamError,
+	NOT_FOUND: StarRtcError.PostParamError,
+	UPSTREAM_FAILURE: StarRtcError.InternalError,
+	INTERNAL_ERROR: StarRtcError.InternalError,
 };
 
 /** An expected failure. It crosses RPC as a value: a thrown error would not keep its code. */

@@ -1,6 +1,7 @@
+import { assertStarRtcAnswer } from "../starrtc-answer";
 import { sign } from "./dev-server";
 
-/** Posts a signed callback to `url`, as StarRTC's servers do, and returns the answer's body. */
+/** Posts a signed callback to `url`, as StarRTC's servers do, checks the answer and returns its body. */
 export async function callback(url: string, token: string, fields: Record<string, unknown>): Promise<string> {
 	const data = JSON.stringify(fields);
 	const response = await fetch(`${url}/eventCenter`, {
@@ -8,7 +9,9 @@ export async function callback(url: string, token: string, fields: Record<string
 		headers: { "Content-Type": "application/x-www-form-urlencoded" },
 		body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign(token, data))}`,
 	});
-	return response.text();
+	const answer = { status: response.status, body: await response.text() };
+	assertStarRtcAnswer(answer);
+	return answer.body;
 }
 
 export interface Roster {

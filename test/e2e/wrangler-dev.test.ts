@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { assertStarRtcAnswer } from "../starrtc-answer";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type DevServer, freePort, sign, startDevServer } from "./dev-server";
 
@@ -15,7 +16,9 @@ async function callback(fields: Record<string, string>, path = "/eventCenter") {
 		headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/4.0", Accept: "*/*" },
 		body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign(TOKEN, data))}`,
 	});
-	return { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+	const answer = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+	assertStarRtcAnswer(answer);
+	return answer;
 }
 
 beforeAll(async () => {
@@ -63,7 +66,9 @@ describe("the real wrangler dev, over HTTP", () => {
 			headers: { "Content-Type": "application/x-www-form-urlencoded" },
 			body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign("wrong", data))}`,
 		});
-		expect([await response.text(), response.headers.get("X-AEC-Error")]).toEqual(['{"status":"0","data":"53"}', "BAD_SIGN"]);
+		const answer = { status: response.status, body: await response.text() };
+		assertStarRtcAnswer(answer);
+		expect([answer.body, response.headers.get("X-AEC-Error")]).toEqual(['{"status":"0","data":"53"}', "BAD_SIGN"]);
 	});
 
 	it("forwards msgServer's push-mode question to the upstream AEC server", async ({ expect }) => {

@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import { MAX_USER_ID_BYTES, parseGroupId, parseIdList, parseUserId } from "../../src/shared/ids";
+import { MAX_USER_ID_BYTES, parseGroupId, parseIdList, parseUserId } from "../../src/protocol/ids";
 
 const value = <T>(outcome: { ok: true; value: T } | { ok: false }) => (outcome.ok ? outcome.value : "refused");
 

@@ -1,4 +1,4 @@
-import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
+import { ErrorCode, fail, ok, type Outcome } from "./errors";
 
 /** Longest user id we accept, in UTF-8 bytes. */
 export const MAX_USER_ID_BYTES = 128;

@@ -1,0 +1,70 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, it, vi } from "vitest";
+import type { SettingsSource } from "../../src/config";
+import { MAX_BODY_BYTES } from "../../src/edge/app";
+import { computeSign } from "../../src/edge/sign";
+import { ErrorCode } from "../../src/protocol/errors";
+import { TEST_GUARD_TOKEN, createGroup, form } from "../helpers";
+import worker from "../../src/index";
+
+// StarRTC's servers read the body of an HTTP 200 answer only; with any other status the
+// client is told "AEC URL unreachable" instead of the error the body names. So every
+// refusal of a callback is a 200. The raw status is read here, past the shared checker.
+
+async function raw(data: string, environment: SettingsSource = env, sign?: string) {
+	const body = form({ data, sign: sign ?? (await computeSign(TEST_GUARD_TOKEN, data)) });
+	const request = new Request("http://aec.test/eventCenter", {
+		method: "POST",
+		headers: { "Content-Type": "application/x-www-form-urlencoded" },
+		body,
+	});
+	const response = await worker.fetch(request, environment);
+	return { status: response.status, error: response.headers.get("X-AEC-Error"), body: await response.text() };
+}
+
+const json = JSON.stringify;
+
+/** One callback per failure code of a callback path, each producing exactly that code. */
+const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED">, (group: string) => ReturnType<typeof raw>> = {
+	MALFORMED_ARGUMENT: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "not-an-id" })),
+	BAD_JSON: () => raw("{not json"),
+	BAD_SIGN: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), env, "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+	UNSIGNED_REFUSED: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "false" }),
+	STALE_CALLBACK: () => raw(json({ ts: "1", action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, MAX_CALLBACK_AGE_SECONDS: "300" }),
+	UNKNOWN_ACTION: () => raw(json({ action: "AEC_VOIP_CALL", userId: "a" })),
+	UNKNOWN_GROUP: () => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "999999999", addUsers: "zed" })),
+	PERMISSION_DENIED: (group) => raw(json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: group })),
+	GROUP_FULL: (group) => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: group, addUsers: "x,y,z" }), { ...env, MAX_GROUP_MEMBERS: "2" }),
+	REMOVE_CREATOR: (group) => raw(json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: group, removeUsers: "alice" })),
+	NOT_A_MEMBER: (group) => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: group, addUsers: "zed" })),
+	REQUEST_TOO_LARGE: () => raw("x".repeat(MAX_BODY_BYTES)),
+	UPSTREAM_FAILURE: () => raw(json({ action: "AEC_VOIP_CALL", userId: "a" }), { ...env, UPSTREAM_AEC_URL: "http://upstream.test/" }),
+	INTERNAL_ERROR: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, PUSH_MODE: "5" }),
+};
+
+describe("every refusal of a callback is HTTP 200", () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it("covers every failure code a callback path can answer", ({ expect }) => {
+		const expected = Object.values(ErrorCode).filter((code) => code !== "NOT_FOUND" && code !== "METHOD_NOT_ALLOWED");
+		expect(Object.keys(cases).sort()).toEqual(expected.sort());
+	});
+
+	for (const [code, send] of Object.entries(cases)) {
+		it(`${code} comes with status 200`, async ({ expect }) => {
+			vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
+			const group = await createGroup("alice", ["alice", "bob"]);
+			const answer = await send(group);
+			expect(answer.error).toBe(code);
+			expect(answer.body).toMatch(/^\{"status":"0","data":"\d+"\}$/);
+			expect(answer.status).toBe(200);
+		});
+	}
+
+	it("requests StarRTC never sends keep their HTTP meaning: 404 for another path, 405 for another method", async ({ expect }) => {
+		const elsewhere = await worker.fetch(new Request("http://aec.test/admin", { method: "POST" }), env);
+		expect([elsewhere.status, elsewhere.headers.get("X-AEC-Error")]).toEqual([404, "NOT_FOUND"]);
+		const put = await worker.fetch(new Request("http://aec.test/eventCenter", { method: "PUT" }), env);
+		expect([put.status, put.headers.get("X-AEC-Error")]).toEqual([405, "METHOD_NOT_ALLOWED"]);
+	});
+});
