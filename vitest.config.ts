@@ -1,8 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_GUARD_TOKEN } from "./test/guard-token.ts";
+import { TEST_API_TOKEN, TEST_GUARD_TOKEN, TEST_USER_TOKEN_SECRET } from "./test/guard-token.ts";
 
 const configPath = "./wrangler.toml";
+const secrets = { GUARD_TOKEN: TEST_GUARD_TOKEN, API_TOKEN: TEST_API_TOKEN, USER_TOKEN_SECRET: TEST_USER_TOKEN_SECRET };
 
 
 export default defineConfig({
@@ -19,7 +20,7 @@ export default defineConfig({
 		projects: [
 			{
 				// Everything that runs inside the Workers runtime with the shipped defaults, signed.
-				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: { GUARD_TOKEN: TEST_GUARD_TOKEN } } })],
+				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: secrets } })],
 				test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**"] },
 			},
 			{
@@ -29,7 +30,7 @@ export default defineConfig({
 						wrangler: { configPath },
 						miniflare: {
 							bindings: {
-								GUARD_TOKEN: TEST_GUARD_TOKEN,
+								...secrets,
 								ADD_PERMISSION: "anyone",
 								REMOVE_PERMISSION: "member",
 								DELETE_PERMISSION: "member",

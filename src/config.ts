@@ -19,10 +19,21 @@ export interface Settings {
 	readonly pushMode: string;
 	readonly upstreamUrl?: string;
 	readonly upstreamTimeoutMs: number;
+	readonly indexShards: number;
+	readonly apiToken?: string;
+	readonly userTokenSecret?: string;
+	/** The demo apps' list.php / members.php answer without a token. */
+	readonly publicReads: boolean;
+	readonly corsOrigins: readonly string[];
 }
 
 /** The variables as the runtime hands them over: generated `Env` plus the optional secret. */
-export type SettingsSource = Env & { GUARD_TOKEN?: string; MAX_CALLBACK_AGE_SECONDS?: string };
+export type SettingsSource = Env & {
+	GUARD_TOKEN?: string;
+	MAX_CALLBACK_AGE_SECONDS?: string;
+	API_TOKEN?: string;
+	USER_TOKEN_SECRET?: string;
+};
 
 export class ConfigError extends Error {
 	override name = "ConfigError";
@@ -45,6 +56,30 @@ function role(name: string, raw: string | undefined, fallback: Role): Role {
 
 function optional(raw: string | undefined): string | undefined {
 	return raw === undefined || raw === "" ? undefined : raw;
+}
+
+/** A bearer secret: long enough that guessing it is hopeless. */
+function secret(name: string, raw: string | undefined): string | undefined {
+	const value = optional(raw);
+	if (value !== undefined && value.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+	return value;
+}
+
+function flag(name: string, raw: string | undefined): boolean {
+	if (raw === undefined || raw === "" || raw === "false") return false;
+	if (raw === "true") return true;
+	throw new ConfigError(`${name} must be "true" or "false", not "${raw}"`);
+}
+
+/** Comma-separated origins such as `https://app.example.com`; `*` allows any. */
+function origins(raw: string | undefined): string[] {
+	const list = (raw ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+	for (const origin of list) {
+		if (origin !== "*" && (!URL.canParse(origin) || new URL(origin).origin !== origin)) {
+			throw new ConfigError(`API_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+		}
+	}
+	return list;
 }
 
 function parseSettings(env: SettingsSource): Settings {
@@ -70,6 +105,11 @@ function parseSettings(env: SettingsSource): Settings {
 		pushMode,
 		upstreamUrl,
 		upstreamTimeoutMs: integer("UPSTREAM_TIMEOUT_MS", env.UPSTREAM_TIMEOUT_MS, 5000, 1, 15000),
+		indexShards: integer("INDEX_SHARDS", env.INDEX_SHARDS, 16, 1, 1024),
+		apiToken: secret("API_TOKEN", env.API_TOKEN),
+		userTokenSecret: secret("USER_TOKEN_SECRET", env.USER_TOKEN_SECRET),
+		publicReads: flag("PUBLIC_READS", env.PUBLIC_READS),
+		corsOrigins: origins(env.API_CORS_ORIGINS),
 	};
 }
 

@@ -1,11 +1,23 @@
 /**
- * starrtc-aec-groups: the AEC URL of a StarRTC deployment, answering its group
- * callbacks. The HTTP edge (src/edge) parses, authenticates and validates each
- * callback; one GroupObject per group applies it; GroupIdCounter mints group ids.
+ * starrtc-aec-groups: the AEC URL of a StarRTC deployment and the group back end
+ * of its app. Two doors into the same objects: the AEC callbacks (src/edge:
+ * parse, authenticate, validate, dispatch) and the app's read API (src/api).
+ * One GroupObject per group owns its state and its outbox; GroupIdCounter mints
+ * ids; UserIndex shards hold each user's groups, fed by the group outboxes.
  */
-import { app } from "./edge/app";
+import { Hono } from "hono";
+import { reads } from "./api/reads";
+import type { SettingsSource } from "./config";
+import { callbacks, unexpected, unknownPath } from "./edge/app";
 
 export { GroupIdCounter } from "./counter/group-id-counter";
 export { GroupObject } from "./group/group-object";
+export { UserIndex } from "./user-index/user-index";
 
-export default app satisfies ExportedHandler<Env>;
+const worker = new Hono<{ Bindings: SettingsSource }>();
+worker.route("/", reads);
+worker.route("/", callbacks);
+worker.notFound(unknownPath);
+worker.onError(unexpected);
+
+export default worker satisfies ExportedHandler<Env>;

@@ -1,4 +1,5 @@
-import { exports } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import type { SettingsSource } from "../src/config";
 import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
@@ -68,3 +69,22 @@ export const roster = (groupList: string, ignoreList = "") =>
 	`{"status":"1","data":{"groupList":"${groupList}"${ignoreList ? `,"ignoreList":"${ignoreList}"` : ""}}}`;
 export const DONE = '{"status":"1"}';
 export const failure = (n: number) => `{"status":"0","data":"${n}"}`;
+
+/**
+ * Delivers a group's outbox now, round after round, until it is empty: what the
+ * group's alarm does on its own, run explicitly so tests need not sleep.
+ */
+export async function drainOutbox(groupId: string): Promise<void> {
+	const stub = env.GROUPS.getByName(groupId);
+	for (let round = 0; round < 50; round++) {
+		const waiting = await runInDurableObject(stub, (_, state) => {
+			const sql = state.storage.sql;
+			// A deleted group erases its storage, outbox included, once delivered.
+			if (!sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").toArray().length) return 0;
+			return sql.exec("SELECT count(*) AS n FROM outbox").one().n;
+		});
+		if (waiting === 0) return;
+		await runDurableObjectAlarm(stub);
+	}
+	throw new Error(`the outbox of group ${groupId} did not drain`);
+}

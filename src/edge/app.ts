@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Settings, type SettingsSource, readSettings } from "../config";
 import { GetPushMode } from "../protocol/actions";
@@ -135,17 +135,18 @@ function logAndRespond(log: LogLine, answer: Answer, started: number, status?: n
 const refuse = (code: ErrorCode, reason: string, status?: number) =>
 	logAndRespond({}, Answer.failure(fail(code, reason)), Date.now(), status);
 
-const app = new Hono<{ Bindings: SettingsSource }>();
+/** The AEC callback paths and /healthz. */
+const callbacks = new Hono<{ Bindings: SettingsSource }>();
 
 // For load balancers and uptime checks; answered in the envelope like everything else.
-app.get("/healthz", () => toResponse(Answer.done()));
+callbacks.get("/healthz", () => toResponse(Answer.done()));
 
 const tooLarge = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
 	onError: () => refuse(ErrorCode.RequestTooLarge, `body over ${MAX_BODY_BYTES} bytes`),
 });
 
-app.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
+callbacks.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
 	const started = Date.now();
 	const log: LogLine = {};
 	try {
@@ -159,8 +160,10 @@ app.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
 
 // Registered after GET and POST, so it only catches the other methods.
 // StarRTC never sends these, so they may say what they are in the HTTP status too.
-for (const path of AEC_PATHS) app.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405));
-app.notFound((c) => refuse(ErrorCode.NotFound, `no AEC endpoint at ${new URL(c.req.url).pathname}`, 404));
-app.onError((error) => refuse(ErrorCode.InternalError, String(error)));
+for (const path of AEC_PATHS) callbacks.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405));
 
-export { app };
+/** Any other path: StarRTC may be pointed at a wrong one, so it gets the envelope too. */
+const unknownPath = (c: Context) => refuse(ErrorCode.NotFound, `no endpoint at ${new URL(c.req.url).pathname}`, 404);
+const unexpected = (error: Error) => refuse(ErrorCode.InternalError, String(error));
+
+export { callbacks, unknownPath, unexpected };

@@ -1,30 +1,13 @@
 import type { SettingsSource } from "../config";
 import { Answer } from "../protocol/answer";
 import type { GroupCommand } from "../protocol/callback";
-import { ErrorCode, fail, type Outcome } from "../protocol/errors";
+import { callObject as call } from "../group/rpc";
+import type { Outcome } from "../protocol/errors";
 
 /** The id counter is a single object. */
 const COUNTER_NAME = "ids";
 
 const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-
-/**
- * Calls a Durable Object. Every group call is safe to repeat (creates carry
- * their key; the rest are idempotent), so an error the runtime marks retryable
- * is retried with a fresh stub; an overloaded object is not retried, as the
- * platform advises.
- */
-async function call<T>(attempt: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
-	for (let tries = 1; ; tries++) {
-		try {
-			return await attempt();
-		} catch (error) {
-			const flags = (error as { retryable?: boolean; overloaded?: boolean }) ?? {};
-			if (tries < 3 && flags.retryable && !flags.overloaded) continue;
-			return fail(ErrorCode.InternalError, `durable object call failed: ${String(error)}`);
-		}
-	}
-}
 
 /** The group object answers itself; the edge only turns its failures into answers. */
 const settle = (outcome: Outcome<Answer>): Answer => (outcome.ok ? outcome.value : Answer.failure(outcome));

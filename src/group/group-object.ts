@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Role, readSettings } from "../config";
+import { Membership, type MemberState, type Page } from "../user-index/membership";
 import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+import { Outbox } from "./outbox";
 
 /** What the id counter hands over when it has minted an id for a new group. */
 export interface GroupInit {
@@ -14,10 +16,37 @@ export interface GroupInit {
 	readonly createKey: string;
 }
 
+/** A group as the API describes it. */
+export interface GroupInfo {
+	readonly groupId: string;
+	readonly name: string;
+	readonly creator: string;
+	readonly createdAt: number;
+	readonly memberCount: number;
+	/** Bumped by every change; what the user index has seen is at most this. */
+	readonly version: number;
+}
+
+/** A member as the API lists them. */
+export interface Member {
+	readonly userId: string;
+	readonly doNotDisturb: boolean;
+}
+
+/** What the StarRTC demo apps' members.php shows a member. */
+export interface MemberView {
+	readonly userIdList: string;
+	readonly isIgnore: boolean;
+}
+
 /** The group as this instance knows it; loaded once, then kept in step with every write. */
 interface Group {
+	readonly groupId: string;
 	readonly creator: string;
+	readonly name: string;
+	readonly createdAt: number;
 	readonly createKey: string;
+	version: number;
 	/** userId → join number. A Map iterates in insertion order, which is join order. */
 	readonly members: Map<string, number>;
 	readonly doNotDisturb: Set<string>;
@@ -26,6 +55,8 @@ interface Group {
 	groupList?: string;
 	ignoreList?: string;
 	roster?: Answer;
+	/** Members in join order, for paging; rebuilt after a change. */
+	ordered?: [string, number][];
 }
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
@@ -45,17 +76,23 @@ CREATE TABLE IF NOT EXISTS members (
 	joined INTEGER NOT NULL,
 	dnd INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_version (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	version INTEGER NOT NULL
+);
 `;
 
 const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group (never created, or deleted)");
 
 /**
  * One group, named by its groupId. Every method runs without an `await` between
- * reading and writing (except the final deleteAll), so calls on one group never
- * interleave, and each change is one SQLite transaction: it all happens or none of it.
+ * reading and writing, so calls on one group never interleave, and each change is
+ * one SQLite transaction: the change, its new version and the outbox rows that
+ * tell the user index, all or nothing. The alarm delivers the outbox afterwards.
  */
 export class GroupObject extends DurableObject<Env> {
 	readonly #sql: SqlStorage;
+	readonly #outbox: Outbox;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
 
@@ -63,6 +100,7 @@ export class GroupObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
 		this.#sql.exec(SCHEMA);
+		this.#outbox = new Outbox(ctx, env);
 	}
 
 	/** Makes the group; repeating the same create (same createKey) changes nothing. */
@@ -74,24 +112,30 @@ export class GroupObject extends DurableObject<Env> {
 					? ok(undefined)
 					: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
 			}
-			this.ctx.storage.transactionSync(() => {
-				this.#sql.exec(
-					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
-					init.groupId,
-					init.creator,
-					init.userDefineData,
-					init.createKey,
-					Date.now(),
-				);
-				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
-			});
-			this.#group = {
+			const group: Group = {
+				groupId: init.groupId,
 				creator: init.creator,
+				name: init.userDefineData,
+				createdAt: Date.now(),
 				createKey: init.createKey,
+				version: 0,
 				members: new Map(init.members.map((id, joined) => [id, joined])),
 				doNotDisturb: new Set(),
 				nextJoin: init.members.length,
 			};
+			this.#commit(group, () => {
+				this.#sql.exec(
+					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+					group.groupId,
+					group.creator,
+					group.name,
+					group.createKey,
+					group.createdAt,
+				);
+				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+				return init.members.map((id) => [id, Membership.In] as const);
+			});
+			this.#group = group;
 			return ok(undefined);
 		});
 	}
@@ -116,13 +160,15 @@ export class GroupObject extends DurableObject<Env> {
 				return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
 			}
 			if (joining.length) {
-				this.ctx.storage.transactionSync(() => {
+				this.#commit(group, () => {
 					joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
+					return joining.map((id) => [id, Membership.In] as const);
 				});
 				for (const id of joining) group.members.set(id, group.nextJoin++);
 				// Joiners go last, so a cached list only grows at its end.
 				if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
 				group.roster = undefined;
+				group.ordered = undefined;
 			}
 			return ok(sync ? this.#roster(group) : Answer.done());
 		});
@@ -143,8 +189,9 @@ export class GroupObject extends DurableObject<Env> {
 			}
 			const leaving = users.filter((id) => group.members.has(id));
 			if (leaving.length) {
-				this.ctx.storage.transactionSync(() => {
+				this.#commit(group, () => {
 					for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
+					return leaving.map((id) => [id, Membership.Out] as const);
 				});
 				for (const id of leaving) {
 					group.members.delete(id);
@@ -152,6 +199,7 @@ export class GroupObject extends DurableObject<Env> {
 				}
 				group.groupList = undefined;
 				group.roster = undefined;
+				group.ordered = undefined;
 			}
 			return ok(sync ? this.#roster(group) : Answer.done());
 		});
@@ -164,7 +212,10 @@ export class GroupObject extends DurableObject<Env> {
 			if (!group) return unknownGroup();
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
 			if (group.doNotDisturb.has(requester) !== on) {
-				this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
+				this.#commit(group, () => {
+					this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
+					return [[requester, on ? Membership.InWithDnd : Membership.In]];
+				});
 				if (on) group.doNotDisturb.add(requester);
 				else group.doNotDisturb.delete(requester);
 				group.ignoreList = undefined;
@@ -174,22 +225,80 @@ export class GroupObject extends DurableObject<Env> {
 		});
 	}
 
-	/** Deletes the group and all of its storage; the id is never used again. */
-	async deleteGroup(requester: string): Promise<Outcome<Answer>> {
-		const allowed = this.#guarded(() => {
+	/**
+	 * Deletes the group; the id is never used again. Its members and info go at
+	 * once; the storage itself is erased once the outbox has told the index.
+	 */
+	deleteGroup(requester: string): Outcome<Answer> {
+		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
-			return this.#permit(group, requester, readSettings(this.env).permissions.delete) ?? ok(Answer.done());
+			const denied = this.#permit(group, requester, readSettings(this.env).permissions.delete);
+			if (denied) return denied;
+			this.#commit(
+				group,
+				() => {
+					this.#sql.exec("DELETE FROM members");
+					this.#sql.exec("DELETE FROM group_info");
+					return [...group.members.keys()].map((id) => [id, Membership.Out] as const);
+				},
+				true,
+			);
+			this.#group = null;
+			return ok(Answer.done());
 		});
-		if (!allowed.ok) return allowed;
-		// deleteAll is a storage operation, so the input gate keeps other calls out until it is done.
-		try {
+	}
+
+	/** The group's description, for the API. With `reader`, only a member may read it. */
+	describe(reader?: string): Outcome<GroupInfo> {
+		return this.#guarded(() => {
+			const group = this.#readable(reader);
+			if (!group.ok) return group;
+			const { groupId, name, creator, createdAt, members, version } = group.value;
+			return ok({ groupId, name, creator, createdAt, memberCount: members.size, version });
+		});
+	}
+
+	/** Members in join order, `limit` at a time after the cursor `after` (a join number). */
+	memberPage(limit: number, after: number, reader?: string): Outcome<Page<Member>> {
+		return this.#guarded(() => {
+			const readable = this.#readable(reader);
+			if (!readable.ok) return readable;
+			const group = readable.value;
+			group.ordered ??= [...group.members];
+			const ordered = group.ordered;
+			// Binary search for the first member who joined after `after`.
+			let low = 0;
+			let high = ordered.length;
+			while (low < high) {
+				const mid = (low + high) >>> 1;
+				if ((ordered[mid]?.[1] ?? 0) <= after) low = mid + 1;
+				else high = mid;
+			}
+			const slice = ordered.slice(low, low + limit);
+			const items = slice.map(([userId]) => ({ userId, doNotDisturb: group.doNotDisturb.has(userId) }));
+			const last = slice.at(-1);
+			return ok(low + limit < ordered.length && last ? { items, next: String(last[1]) } : { items });
+		});
+	}
+
+	/** What members.php shows `userId`: the members, and their own DND. Members only. */
+	memberView(userId: string): Outcome<MemberView> {
+		return this.#guarded(() => {
+			const readable = this.#readable(userId);
+			if (!readable.ok) return readable;
+			const group = readable.value;
+			group.groupList ??= [...group.members.keys()].join(",");
+			return ok({ userIdList: group.groupList, isIgnore: group.doNotDisturb.has(userId) });
+		});
+	}
+
+	/** Delivers the outbox; see Outbox. Once a deleted group's outbox is empty, its storage goes. */
+	override async alarm(): Promise<void> {
+		const drained = await this.#outbox.deliver();
+		if (drained && this.#load() === null && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
 			await this.ctx.storage.deleteAll();
-		} catch (error) {
-			return this.#failed(error);
 		}
-		this.#group = null;
-		return allowed;
 	}
 
 	/**
@@ -210,6 +319,36 @@ export class GroupObject extends DurableObject<Env> {
 		return fail(ErrorCode.InternalError, `group object: ${String(error)}`);
 	}
 
+	/** The group, if it exists and `reader` (when given) is a member. */
+	#readable(reader?: string): Outcome<Group> {
+		const group = this.#load();
+		if (!group) return unknownGroup();
+		if (reader !== undefined && !group.members.has(reader)) return fail(ErrorCode.NotAMember, `${reader} is not a member`);
+		return ok(group);
+	}
+
+	/**
+	 * Runs one change in one transaction with what it implies: the group's next
+	 * version, and the outbox rows telling the user index the new state of every
+	 * user the change touched. `change` returns those users.
+	 */
+	#commit(group: Group, change: () => readonly MemberState[], deleted = false): void {
+		const version = group.version + 1;
+		this.ctx.storage.transactionSync(() => {
+			const users = change();
+			this.#sql.exec(
+				`INSERT INTO group_version VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version`,
+				version,
+			);
+			this.#outbox.tellIndex(
+				{ groupId: group.groupId, version, at: Date.now(), name: group.name, creator: group.creator, deleted },
+				users,
+			);
+		});
+		group.version = version;
+		this.#outbox.arm();
+	}
+
 	#permit(group: Group, requester: string, role: Role): Failure | undefined {
 		if (role === "anyone") return undefined;
 		if (role === "creator" && requester !== group.creator) {
@@ -221,8 +360,11 @@ export class GroupObject extends DurableObject<Env> {
 
 	#load(): Group | null {
 		if (this.#group !== undefined) return this.#group;
+		this.#outbox.resume();
 		const info = this.#sql
-			.exec<{ creator: string; create_key: string }>("SELECT creator, create_key FROM group_info")
+			.exec<{ group_id: string; creator: string; user_define_data: string; create_key: string; created_at: number }>(
+				"SELECT group_id, creator, user_define_data, create_key, created_at FROM group_info",
+			)
 			.toArray()[0];
 		if (!info) return (this.#group = null);
 		const members = new Map<string, number>();
@@ -236,7 +378,25 @@ export class GroupObject extends DurableObject<Env> {
 			if (row.dnd) doNotDisturb.add(row.user_id);
 			nextJoin = row.joined + 1;
 		}
-		return (this.#group = { creator: info.creator, createKey: info.create_key, members, doNotDisturb, nextJoin });
+		const version = this.#sql.exec<{ version: number }>("SELECT version FROM group_version").toArray()[0]?.version;
+		const group: Group = {
+			groupId: info.group_id,
+			creator: info.creator,
+			name: info.user_define_data,
+			createdAt: info.created_at,
+			createKey: info.create_key,
+			version: version ?? 0,
+			members,
+			doNotDisturb,
+			nextJoin,
+		};
+		// A group made before the user index existed tells it everything once.
+		if (version === undefined) {
+			this.#commit(group, () =>
+				[...members.keys()].map((id) => [id, doNotDisturb.has(id) ? Membership.InWithDnd : Membership.In] as const),
+			);
+		}
+		return (this.#group = group);
 	}
 
 	/**

@@ -10,8 +10,11 @@ interface Rows {
 	written: number;
 }
 let cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+// The outbox's delivery runs in the object's alarm, which may fire while an action is
+// under way; its statements are counted apart (see "delivery" below).
+const DELIVERY = /^(SELECT seq, destination|DELETE FROM outbox|SELECT 1 FROM outbox)/;
 
-/** Counts the rows of every statement the object runs while `action` is under way. */
+/** Counts the rows of every statement the object runs for a callback while `action` is under way. */
 async function rowsFor(object: string | DurableObjectStub, action: () => Promise<unknown>): Promise<Rows> {
 	const stub = typeof object === "string" ? env.GROUPS.getByName(object) : object;
 	await runInDurableObject(stub, (_, state) => {
@@ -22,7 +25,7 @@ async function rowsFor(object: string | DurableObjectStub, action: () => Promise
 			configurable: true,
 			value: (query: string, ...bindings: unknown[]) => {
 				const cursor = exec(query, ...bindings);
-				cursors.push(cursor);
+				if (!DELIVERY.test(query)) cursors.push(cursor);
 				return cursor;
 			},
 		});
@@ -36,7 +39,7 @@ async function rowsFor(object: string | DurableObjectStub, action: () => Promise
 
 describe("rows per callback", () => {
 	for (const size of [10, 10000]) {
-		it(`a single-member change writes one row and reads at most one, in a group of ${size}`, async ({ expect }) => {
+		it(`a single-member change writes three rows (member, version, outbox) and reads at most two, in a group of ${size}`, async ({ expect }) => {
 			const members = Array.from({ length: size }, (_, i) => `m${i}`);
 			const id = await createGroup("m0", members);
 			const table: Record<string, Rows> = {};
@@ -53,17 +56,17 @@ describe("rows per callback", () => {
 			expect(table.SYNC_ALL).toEqual({ read: 0, written: 0 });
 			expect(table.NO_CHANGE).toEqual({ read: 0, written: 0 });
 			for (const action of ["ADD_USER", "SET_PUSH_IGNORE", "UNSET_PUSH_IGNORE", "REMOVE_USER", "ADD_USER_AND_SYNC_ALL"] as const) {
-				expect(table[action]?.written, action).toBe(1);
-				expect(table[action]?.read, action).toBeLessThanOrEqual(1);
+				expect(table[action]?.written, action).toBe(3);
+				expect(table[action]?.read, action).toBeLessThanOrEqual(2);
 			}
 		});
 	}
 
-	it("an object that wakes reads its group once: its own row, and each member's twice (the sort by join order)", async ({ expect }) => {
+	it("an object that wakes reads its group once: its own row, each member's twice (the sort by join order), its version", async ({ expect }) => {
 		const id = await createGroup("a", ["a", "b", "c", "d"]);
 		await evictDurableObject(env.GROUPS.getByName(id));
 		const wake = await rowsFor(id, () => post({ action: "AEC_GROUP_SYNC_ALL", groupId: id }));
-		expect(wake).toEqual({ read: 1 + 2 * 4, written: 0 });
+		expect(wake).toEqual({ read: 1 + 2 * 4 + 1, written: 0 });
 	});
 
 	it("a create writes five rows in the id counter, and one per member plus one in the group", async ({ expect }) => {

@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import { DONE, createGroup, failure, post } from "../helpers";
+import { DONE, createGroup, drainOutbox, failure, post } from "../helpers";
 
 describe("after a delete", () => {
-	it("the group's storage is gone and every later action answers UNKNOWN_GROUP, adds included", async ({ expect }) => {
+	it("the group's storage is gone once its outbox is delivered, and every later action answers UNKNOWN_GROUP, adds included", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob"]);
 		expect((await post({ action: "AEC_GROUP_DEL", userId: "alice", groupId: id })).body).toBe(DONE);
 		const stub = env.GROUPS.getByName(id);
+		await drainOutbox(id);
 		const rowsLeft = await runInDurableObject(stub, (_, state) =>
 			state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
 		);

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import { ErrorCode, type Failure } from "../protocol/errors";
+
+/**
+ * Every way an API request can fail: the `code` of the JSON error body, and the
+ * HTTP status. The API answers apps and browsers, not StarRTC, so statuses mean
+ * what they say here (unlike the AEC callbacks, which are always 200).
+ */
+export const ApiError = {
+	TokenMissing: "TOKEN_MISSING",
+	TokenMalformed: "TOKEN_MALFORMED",
+	TokenAlgorithmRefused: "TOKEN_ALGORITHM_REFUSED",
+	TokenBadSignature: "TOKEN_BAD_SIGNATURE",
+	TokenExpired: "TOKEN_EXPIRED",
+	TokenNotYetValid: "TOKEN_NOT_YET_VALID",
+	TokenClaimsMissing: "TOKEN_CLAIMS_MISSING",
+	Forbidden: "FORBIDDEN",
+	BadRequest: "BAD_REQUEST",
+	UnknownGroup: "UNKNOWN_GROUP",
+	NotAMember: "NOT_A_MEMBER",
+	NotFound: "NOT_FOUND",
+	InternalError: "INTERNAL_ERROR",
+} as const;
+export type ApiError = (typeof ApiError)[keyof typeof ApiError];
+
+export const apiStatus = {
+	TOKEN_MISSING: 401,
+	TOKEN_MALFORMED: 401,
+	TOKEN_ALGORITHM_REFUSED: 401,
+	TOKEN_BAD_SIGNATURE: 401,
+	TOKEN_EXPIRED: 401,
+	TOKEN_NOT_YET_VALID: 401,
+	TOKEN_CLAIMS_MISSING: 401,
+	FORBIDDEN: 403,
+	BAD_REQUEST: 400,
+	UNKNOWN_GROUP: 404,
+	NOT_A_MEMBER: 403,
+	NOT_FOUND: 404,
+	INTERNAL_ERROR: 500,
+} as const satisfies Record<ApiError, number>;
+
+/** An API refusal, carried as a value until it becomes a response. */
+export class ApiFailure {
+	constructor(
+		readonly code: ApiError,
+		readonly message: string,
+	) {}
+}
+
+/** A group object's failure, as the API names it. */
+export function fromGroupFailure({ code, reason }: Failure): ApiFailure {
+	if (code === ErrorCode.UnknownGroup) return new ApiFailure(ApiError.UnknownGroup, "no such group");
+	if (code === ErrorCode.NotAMember) return new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
+	return new ApiFailure(ApiError.InternalError, reason);
+}
+
+/** The one JSON error body: `{"error":{"code":"…","message":"…"}}`. */
+export function errorResponse(c: Context, { code, message }: ApiFailure): Response {
+	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: code, reason: message.slice(0, 200) }));
+	return c.json({ error: { code, message } }, apiStatus[code]);
+}

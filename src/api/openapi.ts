@@ -1,0 +1,146 @@
+/**
+ * The /v1 API, described once by hand: a generator (zod-openapi) would triple
+ * the Worker's size for four routes. test/api/openapi.test.ts checks that every
+ * route here exists in the app and every /v1 route of the app is here.
+ */
+const error = {
+	description: "A JSON error body",
+	content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+};
+const refusals = {
+	"400": { ...error, description: "BAD_REQUEST: a malformed id, limit or cursor" },
+	"401": { ...error, description: "TOKEN_*: no, a malformed, expired, wrongly signed or non-HS256 token" },
+	"403": { ...error, description: "FORBIDDEN (another user's data) or NOT_A_MEMBER" },
+};
+const bearer = [{ apiToken: [] }, { userToken: [] }];
+const limit = {
+	name: "limit",
+	in: "query",
+	required: false,
+	schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+};
+const cursor = {
+	name: "cursor",
+	in: "query",
+	required: false,
+	description: "The `next` of the previous page",
+	schema: { type: "string" },
+};
+const groupId = { name: "groupId", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]{0,15}$" } };
+const json = (schema: object) => ({ description: "OK", content: { "application/json": { schema } } });
+
+export const openApiDocument = {
+	openapi: "3.1.0",
+	info: {
+		title: "starrtc-aec-groups",
+		version: "1",
+		description:
+			"Reads of a StarRTC app's groups. The app's backend uses `Bearer <API_TOKEN>`; an end user uses `Bearer <JWT>` (HS256, signed with USER_TOKEN_SECRET, `sub` = user id, `exp` required) and reads only their own groups and groups they are in.",
+	},
+	components: {
+		securitySchemes: {
+			apiToken: { type: "http", scheme: "bearer", description: "API_TOKEN: reads everything" },
+			userToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "An end user's token" },
+		},
+		schemas: {
+			Error: {
+				type: "object",
+				required: ["error"],
+				properties: {
+					error: {
+						type: "object",
+						required: ["code", "message"],
+						properties: { code: { type: "string" }, message: { type: "string" } },
+					},
+				},
+			},
+		},
+	},
+	paths: {
+		"/v1/users/{userId}/groups": {
+			get: {
+				summary: "The groups a user is in, in the order they joined them",
+				security: bearer,
+				parameters: [{ name: "userId", in: "path", required: true, schema: { type: "string" } }, limit, cursor],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["userId", "groups"],
+						properties: {
+							userId: { type: "string" },
+							next: { type: "string" },
+							groups: {
+								type: "array",
+								items: {
+									type: "object",
+									required: ["groupId", "name", "creator", "doNotDisturb", "joinedAt"],
+									properties: {
+										groupId: { type: "string" },
+										name: { type: "string" },
+										creator: { type: "string" },
+										doNotDisturb: { type: "boolean" },
+										joinedAt: { type: "string", format: "date-time" },
+									},
+								},
+							},
+						},
+					}),
+					...refusals,
+				},
+			},
+		},
+		"/v1/groups/{groupId}": {
+			get: {
+				summary: "A group: name, creator, when it was created, how many members",
+				security: bearer,
+				parameters: [groupId],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["groupId", "name", "creator", "createdAt", "memberCount", "version"],
+						properties: {
+							groupId: { type: "string" },
+							name: { type: "string" },
+							creator: { type: "string" },
+							createdAt: { type: "string", format: "date-time" },
+							memberCount: { type: "integer" },
+							version: { type: "integer" },
+						},
+					}),
+					...refusals,
+					"404": { ...error, description: "UNKNOWN_GROUP" },
+				},
+			},
+		},
+		"/v1/groups/{groupId}/members": {
+			get: {
+				summary: "A group's members in join order, with their DND flags",
+				security: bearer,
+				parameters: [groupId, limit, cursor],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["groupId", "members"],
+						properties: {
+							groupId: { type: "string" },
+							next: { type: "string" },
+							members: {
+								type: "array",
+								items: {
+									type: "object",
+									required: ["userId", "doNotDisturb"],
+									properties: { userId: { type: "string" }, doNotDisturb: { type: "boolean" } },
+								},
+							},
+						},
+					}),
+					...refusals,
+					"404": { ...error, description: "UNKNOWN_GROUP" },
+				},
+			},
+		},
+		"/v1/openapi.json": {
+			get: { summary: "This document", security: [], responses: { "200": json({ type: "object" }) } },
+		},
+	},
+};

@@ -1,0 +1,188 @@
+import { type Context, Hono } from "hono";
+import { cors } from "hono/cors";
+import { type Settings, type SettingsSource, readSettings } from "../config";
+import { callObject } from "../group/rpc";
+import { parseGroupId, parseUserId } from "../protocol/ids";
+import type { Outcome } from "../protocol/errors";
+import { shardOf, type UserGroup } from "../user-index/membership";
+import { USER_GROUPS_CURSOR } from "../user-index/user-index";
+import { type Caller, identify } from "./auth";
+import { ApiError, ApiFailure, errorResponse, fromGroupFailure } from "./errors";
+import { openApiDocument } from "./openapi";
+
+type Env = { Bindings: SettingsSource; Variables: { caller: Caller; settings: Settings } };
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function userIdParam(text: string | undefined, name = "userId"): string | ApiFailure {
+	const parsed = parseUserId(name, text ?? "");
+	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
+}
+function groupIdParam(text: string | undefined): string | ApiFailure {
+	const parsed = parseGroupId(text ?? "");
+	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
+}
+function limitParam(text: string | undefined): number | ApiFailure {
+	if (text === undefined) return DEFAULT_LIMIT;
+	const limit = Number(text);
+	return /^\d+$/.test(text) && limit >= 1 && limit <= MAX_LIMIT
+		? limit
+		: new ApiFailure(ApiError.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
+}
+
+/** The app reads anything; a user reads only what is theirs; nobody else reads. */
+function mayReadUser(caller: Caller, userId: string): ApiFailure | undefined {
+	if (caller.kind === "app" || (caller.kind === "user" && caller.userId === userId)) return undefined;
+	return caller.kind === "user"
+		? new ApiFailure(ApiError.Forbidden, "a user token reads only its own user's groups")
+		: new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN or user token>");
+}
+/** For a group: the app, or (checked by the group) a member. */
+function groupReader(caller: Caller): string | undefined | ApiFailure {
+	if (caller.kind === "app") return undefined;
+	if (caller.kind === "user") return caller.userId;
+	return new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN or user token>");
+}
+
+/** An object's failure as the API names it (the group's, or the index's). */
+async function fromGroup<T>(outcome: Promise<Outcome<T>>): Promise<T | ApiFailure> {
+	const settled = await outcome;
+	return settled.ok ? settled.value : fromGroupFailure(settled);
+}
+
+/** Every group a user is in, in the order they joined them, page after page from their index shard. */
+async function allGroupsOf(env: SettingsSource, settings: Settings, userId: string): Promise<UserGroup[] | ApiFailure> {
+	const shard = env.USER_INDEX.getByName(shardOf(userId, settings.indexShards));
+	const groups: UserGroup[] = [];
+	let after: string | undefined;
+	do {
+		const page = await callObject(() => shard.groupsOf(userId, MAX_LIMIT, after));
+		if (!page.ok) return new ApiFailure(ApiError.InternalError, page.reason);
+		groups.push(...page.value.items);
+		after = page.value.next;
+	} while (after);
+	return groups;
+}
+
+/**
+ * The read API: `/v1` (JSON, meaningful statuses, cursor pages) and the two URLs
+ * the StarRTC demo apps read (`group/list.php`, `group/members.php`, in the
+ * sample server's shapes). Neither holds state; both read the group objects and
+ * the user index.
+ */
+export const reads = new Hono<Env>();
+
+// Scoped to the API's own paths: mounted at the root, a "*" would run for every AEC callback too.
+const API_PATHS = ["/v1/*", "/group/*"];
+
+reads.on("ALL", API_PATHS, async (c, next) => {
+	const settings = readSettings(c.env);
+	c.set("settings", settings);
+	if (settings.corsOrigins.length) {
+		const origin = settings.corsOrigins.includes("*") ? "*" : [...settings.corsOrigins];
+		return cors({ origin, allowHeaders: ["Authorization", "Content-Type"], maxAge: 600 })(c, next);
+	}
+	return next();
+});
+
+reads.get("/v1/openapi.json", (c) => c.json(openApiDocument));
+
+reads.on("ALL", API_PATHS, async (c, next) => {
+	if (c.req.method === "OPTIONS") return next();
+	const caller = await identify(c.req.header("Authorization"), c.var.settings);
+	if (caller instanceof ApiFailure) return c.req.path.startsWith("/v1/") ? errorResponse(c, caller) : demoFailure(c, caller, 401);
+	c.set("caller", caller);
+	return next();
+});
+
+reads.get("/v1/users/:userId/groups", async (c) => {
+	const userId = userIdParam(c.req.param("userId"));
+	const limit = limitParam(c.req.query("limit"));
+	const cursor = c.req.query("cursor");
+	if (userId instanceof ApiFailure) return errorResponse(c, userId);
+	if (limit instanceof ApiFailure) return errorResponse(c, limit);
+	if (cursor !== undefined && !USER_GROUPS_CURSOR.test(cursor)) {
+		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned"));
+	}
+	const denied = mayReadUser(c.var.caller, userId);
+	if (denied) return errorResponse(c, denied);
+	const shard = c.env.USER_INDEX.getByName(shardOf(userId, c.var.settings.indexShards));
+	const page = await fromGroup(callObject(() => shard.groupsOf(userId, limit, cursor)));
+	if (page instanceof ApiFailure) return errorResponse(c, page);
+	return c.json({
+		userId,
+		groups: page.items.map((g) => ({ groupId: g.groupId, name: g.name, creator: g.creator, doNotDisturb: g.doNotDisturb, joinedAt: iso(g.joinedAt) })),
+		...(page.next ? { next: page.next } : {}),
+	});
+});
+
+reads.get("/v1/groups/:groupId", async (c) => {
+	const groupId = groupIdParam(c.req.param("groupId"));
+	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
+	const reader = groupReader(c.var.caller);
+	if (reader instanceof ApiFailure) return errorResponse(c, reader);
+	const info = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).describe(reader)));
+	if (info instanceof ApiFailure) return errorResponse(c, info);
+	return c.json({ ...info, createdAt: iso(info.createdAt) });
+});
+
+reads.get("/v1/groups/:groupId/members", async (c) => {
+	const groupId = groupIdParam(c.req.param("groupId"));
+	const limit = limitParam(c.req.query("limit"));
+	const cursor = c.req.query("cursor");
+	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
+	if (limit instanceof ApiFailure) return errorResponse(c, limit);
+	if (cursor !== undefined && !/^\d{1,16}$/.test(cursor)) {
+		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned"));
+	}
+	const reader = groupReader(c.var.caller);
+	if (reader instanceof ApiFailure) return errorResponse(c, reader);
+	const after = cursor === undefined ? -1 : Number(cursor);
+	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).memberPage(limit, after, reader)));
+	if (page instanceof ApiFailure) return errorResponse(c, page);
+	return c.json({ groupId, members: page.items, ...(page.next ? { next: page.next } : {}) });
+});
+
+reads.all("/v1/*", (c) => errorResponse(c, new ApiFailure(ApiError.NotFound, `no API route ${c.req.method} ${c.req.path.slice(0, 128)}`)));
+
+// ---- The StarRTC demo apps' two URLs, in the sample server's shapes ----
+
+/** `{"status":0,"data":"<why>"}`: how the sample refuses, read by the demo apps. */
+function demoFailure(c: Context, failure: ApiFailure, status: 200 | 401 | 403 = 200): Response {
+	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: failure.code, reason: failure.message.slice(0, 200) }));
+	return c.json({ status: 0, data: failure.message }, status);
+}
+
+/** The demo URLs carry no token in the StarRTC apps: open only with PUBLIC_READS, else a token reads its own. */
+function demoReader(c: Context<Env>, userId: string): ApiFailure | undefined {
+	if (c.var.caller.kind === "anonymous" && c.var.settings.publicReads) return undefined;
+	return mayReadUser(c.var.caller, userId);
+}
+
+const demoParam = (c: Context, name: string) => c.req.query(name);
+
+reads.on("GET", ["/group/list.php", "/group/list"], async (c) => {
+	const userId = userIdParam(demoParam(c, "userId"));
+	if (userId instanceof ApiFailure) return demoFailure(c, new ApiFailure(ApiError.BadRequest, "missing args"));
+	const denied = demoReader(c, userId);
+	if (denied) return demoFailure(c, denied, denied.code === ApiError.Forbidden ? 403 : 401);
+	const groups = await allGroupsOf(c.env, c.var.settings, userId);
+	if (groups instanceof ApiFailure) return demoFailure(c, groups);
+	return c.json({ status: 1, data: groups.map((g) => ({ groupName: g.name, creator: g.creator, groupId: g.groupId })) });
+});
+
+reads.on("GET", ["/group/members.php", "/group/members"], async (c) => {
+	const userId = userIdParam(demoParam(c, "userId"));
+	const groupId = groupIdParam(demoParam(c, "groupId"));
+	if (userId instanceof ApiFailure || groupId instanceof ApiFailure) {
+		return demoFailure(c, new ApiFailure(ApiError.BadRequest, "missing args"));
+	}
+	const denied = demoReader(c, userId);
+	if (denied) return demoFailure(c, denied, denied.code === ApiError.Forbidden ? 403 : 401);
+	const view = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).memberView(userId)));
+	if (view instanceof ApiFailure) return demoFailure(c, new ApiFailure(view.code, `${groupId}:${view.message}`));
+	return c.json({ status: 1, data: { userIdList: view.userIdList, isIgnore: view.isIgnore ? "1" : "0" } });
+});

@@ -1,0 +1,125 @@
+import { readSettings } from "../config";
+import { type MemberState, type MembershipDelta, shardOf } from "../user-index/membership";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox (
+	seq INTEGER PRIMARY KEY,
+	destination TEXT NOT NULL,
+	payload TEXT NOT NULL
+);
+`;
+
+/** Users per outbox row: bounds a row's size (SQLite rows hold at most 2 MB here) and one RPC's payload. */
+const USERS_PER_ROW = 1000;
+/** Rows taken per delivery round. */
+const ROWS_PER_ROUND = 64;
+/** Index shards called at once: a Worker keeps at most 6 connections open. */
+const PARALLEL_CALLS = 6;
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+
+type Head = Omit<MembershipDelta, "users">;
+
+/**
+ * A group's outbox: what its changes imply for others, written in the same
+ * transaction as the change, delivered by the group's alarm until acknowledged.
+ * A row is deleted only once its receiver said it applied it; a failed delivery
+ * keeps it and retries with backoff. Receivers apply by version, so a row
+ * delivered twice (a crash after delivery, before the delete) changes nothing.
+ */
+export class Outbox {
+	readonly #ctx: DurableObjectState;
+	readonly #env: Env;
+	readonly #sql: SqlStorage;
+	/** An alarm is set and has not run yet (as far as this instance knows). */
+	#armed = false;
+	#failures = 0;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		this.#ctx = ctx;
+		this.#env = env;
+		this.#sql = ctx.storage.sql;
+		this.#sql.exec(SCHEMA);
+	}
+
+	/** Records the index deltas of one change: one row per index shard (and per USERS_PER_ROW users). Call inside the change's transaction. */
+	tellIndex(head: Head, users: readonly MemberState[]): void {
+		const shards = readSettings(this.#env).indexShards;
+		const byShard = new Map<string, MemberState[]>();
+		for (const user of users) {
+			const shard = shardOf(user[0], shards);
+			const list = byShard.get(shard);
+			if (list) list.push(user);
+			else byShard.set(shard, [user]);
+		}
+		// A deleted group still tells every shard, so none keeps showing its name.
+		for (const [shard, list] of byShard) {
+			for (let i = 0; i < list.length; i += USERS_PER_ROW) {
+				const delta: MembershipDelta = { ...head, users: list.slice(i, i + USERS_PER_ROW) };
+				this.#sql.exec("INSERT INTO outbox (destination, payload) VALUES (?, ?)", shard, JSON.stringify(delta));
+			}
+		}
+	}
+
+	/** Makes sure an alarm will deliver what is waiting. Call after the transaction. */
+	arm(delayMs = 0): void {
+		if (this.#armed && delayMs === 0) return;
+		this.#armed = true;
+		// Not awaited: the output gate holds the answer until the alarm is stored with the change.
+		void this.#ctx.storage.setAlarm(Date.now() + delayMs);
+	}
+
+	/** On wake: an outbox left non-empty (a crash, a restart) is delivered again. */
+	resume(): void {
+		if (!this.#armed && this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length) this.arm();
+	}
+
+	/** One delivery round; true when the outbox is empty afterwards. Never throws. */
+	async deliver(): Promise<boolean> {
+		this.#armed = false;
+		let failed = false;
+		try {
+			const rows = this.#sql
+				.exec<{ seq: number; destination: string; payload: string }>(
+					"SELECT seq, destination, payload FROM outbox ORDER BY seq LIMIT ?",
+					ROWS_PER_ROUND,
+				)
+				.toArray();
+			const rounds = new Map<string, { last: number; deltas: MembershipDelta[] }>();
+			for (const row of rows) {
+				const round = rounds.get(row.destination) ?? { last: 0, deltas: [] };
+				round.last = row.seq;
+				round.deltas.push(JSON.parse(row.payload) as MembershipDelta);
+				rounds.set(row.destination, round);
+			}
+			const queue = [...rounds];
+			const worker = async () => {
+				for (let next = queue.shift(); next; next = queue.shift()) {
+					const [shard, { last, deltas }] = next;
+					try {
+						const applied = await this.#env.USER_INDEX.getByName(shard).apply(deltas);
+						if (!applied.ok) throw new Error(applied.reason);
+						// Every row of this shard up to `last` was in this round, in order.
+						this.#sql.exec("DELETE FROM outbox WHERE destination = ? AND seq <= ?", shard, last);
+					} catch (error) {
+						failed = true;
+						console.log(JSON.stringify({ outbox: shard, outcome: "RETRY", reason: String(error).slice(0, 200) }));
+					}
+				}
+			};
+			await Promise.all(Array.from({ length: Math.min(PARALLEL_CALLS, queue.length) }, worker));
+		} catch (error) {
+			failed = true;
+			console.log(JSON.stringify({ outbox: "read", outcome: "RETRY", reason: String(error).slice(0, 200) }));
+		}
+		const waiting = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+		if (failed) {
+			this.#failures++;
+			const backoff = Math.min(1000 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
+			this.arm(backoff / 2 + Math.random() * (backoff / 2));
+		} else {
+			this.#failures = 0;
+			if (waiting) this.arm();
+		}
+		return !waiting;
+	}
+}

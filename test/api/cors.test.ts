@@ -1,0 +1,30 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import worker from "../../src/index";
+
+const withCors = { ...env, API_CORS_ORIGINS: "https://app.example.com" };
+const preflight = (origin: string) =>
+	new Request("http://aec.test/v1/users/alice/groups", {
+		method: "OPTIONS",
+		headers: { Origin: origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "Authorization" },
+	});
+
+describe("CORS (API_CORS_ORIGINS)", () => {
+	it("none by default", async ({ expect }) => {
+		const response = await worker.fetch(preflight("https://app.example.com"), env);
+		expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+	});
+
+	it("a listed origin may read with an Authorization header; others get no grant", async ({ expect }) => {
+		const allowed = await worker.fetch(preflight("https://app.example.com"), withCors);
+		expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
+		expect(allowed.headers.get("Access-Control-Allow-Headers")).toMatch(/Authorization/i);
+		const other = await worker.fetch(preflight("https://evil.example.net"), withCors);
+		expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
+	});
+
+	it("never touches the AEC callbacks", async ({ expect }) => {
+		const response = await worker.fetch(new Request("http://aec.test/healthz", { headers: { Origin: "https://app.example.com" } }), withCors);
+		expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+	});
+});

@@ -1,0 +1,112 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { Membership, type MembershipDelta, shardOf } from "../../src/user-index/membership";
+import { createGroup, drainOutbox, post } from "../helpers";
+
+const SHARDS = Number(env.INDEX_SHARDS);
+const shard = (userId: string) => env.USER_INDEX.getByName(shardOf(userId, SHARDS));
+
+/** A user's group ids as the index holds them, in the order they joined. */
+async function groupsOf(userId: string): Promise<string[]> {
+	const page = await shard(userId).groupsOf(userId, 1000);
+	if (!page.ok) throw new Error(page.reason);
+	return page.value.items.map((g) => g.groupId);
+}
+
+describe("the user index follows every change once the outbox is delivered", () => {
+	it("create, add, remove, DND and delete", async ({ expect }) => {
+		const id = await createGroup("ix-alice", ["ix-alice", "ix-bob"], "Team");
+		await drainOutbox(id);
+		expect(await groupsOf("ix-alice")).toEqual([id]);
+		expect(await groupsOf("ix-bob")).toEqual([id]);
+		const page = await shard("ix-bob").groupsOf("ix-bob", 10);
+		expect(page.ok && page.value.items[0]).toMatchObject({ groupId: id, name: "Team", creator: "ix-alice", doNotDisturb: false });
+
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "ix-alice", groupId: id, addUsers: "ix-carol" });
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "ix-bob", groupId: id });
+		await post({ action: "AEC_GROUP_REMOVE_USER", userId: "ix-alice", groupId: id, removeUsers: "ix-carol" });
+		await drainOutbox(id);
+		expect(await groupsOf("ix-carol")).toEqual([]);
+		const bob = await shard("ix-bob").groupsOf("ix-bob", 10);
+		expect(bob.ok && bob.value.items[0]?.doNotDisturb).toBe(true);
+
+		await post({ action: "AEC_GROUP_DEL", userId: "ix-alice", groupId: id });
+		await drainOutbox(id);
+		expect(await groupsOf("ix-alice")).toEqual([]);
+		expect(await groupsOf("ix-bob")).toEqual([]);
+	});
+
+	it("a callback does not wait for the index: the change is answered while its delta is still in the outbox", async ({ expect }) => {
+		const id = await createGroup("ox-alice", ["ox-alice"]);
+		await drainOutbox(id);
+		// The index shard of ox-dave fails every write until it is repaired.
+		await runInDurableObject(shard("ox-dave"), (_, state) => {
+			const sql = state.storage.sql;
+			const exec = sql.exec.bind(sql);
+			Object.defineProperty(sql, "exec", {
+				configurable: true,
+				value: (query: string, ...bindings: unknown[]) => {
+					if (/^INSERT INTO memberships/.test(query)) throw new Error("index down");
+					return exec(query, ...bindings);
+				},
+			});
+		});
+		const added = await post({ action: "AEC_GROUP_ADD_USER", userId: "ox-alice", groupId: id, addUsers: "ox-dave" });
+		expect(added.body).toBe('{"status":"1"}');
+		await runDurableObjectAlarm(env.GROUPS.getByName(id));
+		const waiting = await runInDurableObject(env.GROUPS.getByName(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
+		expect(waiting).toBeGreaterThan(0);
+		expect(await groupsOf("ox-dave")).toEqual([]);
+		// Repaired (the object is evicted, its storage is intact): the kept row is delivered.
+		await evictDurableObject(shard("ox-dave"));
+		await drainOutbox(id);
+		expect(await groupsOf("ox-dave")).toEqual([id]);
+	});
+
+	it("a repeated or late delta never undoes a newer change", async ({ expect }) => {
+		const target = shard("late-erin");
+		const delta = (version: number, state: Membership): MembershipDelta => ({
+			groupId: "555001",
+			version,
+			at: 1000 + version,
+			name: "n",
+			creator: "c",
+			deleted: false,
+			users: [["late-erin", state]],
+		});
+		expect((await target.apply([delta(1, Membership.In), delta(2, Membership.Out)])).ok).toBe(true);
+		// The add arrives again, late: erin stays out.
+		expect((await target.apply([delta(1, Membership.In)])).ok).toBe(true);
+		expect(await groupsOf("late-erin")).toEqual([]);
+		expect((await target.apply([delta(3, Membership.InWithDnd), delta(3, Membership.InWithDnd)])).ok).toBe(true);
+		expect(await groupsOf("late-erin")).toEqual(["555001"]);
+	});
+
+	it("a 20,000-member create reaches every member's shard", async ({ expect }) => {
+		const members = Array.from({ length: 20000 }, (_, i) => `big${i}`);
+		const id = await createGroup("big0", members, "Big");
+		await drainOutbox(id);
+		for (const user of ["big0", "big1", "big9999", "big19999"]) expect(await groupsOf(user), user).toEqual([id]);
+		let total = 0;
+		for (let n = 0; n < SHARDS; n++) {
+			total += await runInDurableObject(env.USER_INDEX.getByName(`shard-${n}`), (_, state) =>
+				state.storage.sql.exec("SELECT count(*) AS n FROM memberships WHERE group_id = ? AND member = 1", id).one().n as number,
+			);
+		}
+		expect(total).toBe(20000);
+	});
+
+	it("a group made before the index existed tells the index everything when it wakes", async ({ expect }) => {
+		const id = await createGroup("old-alice", ["old-alice", "old-bob"]);
+		await drainOutbox(id);
+		// As a group stored by the previous release: no version row, and the index never heard of it.
+		await runInDurableObject(env.GROUPS.getByName(id), (_, state) => state.storage.sql.exec("DELETE FROM group_version"));
+		await runInDurableObject(shard("old-bob"), (_, state) => state.storage.sql.exec("DELETE FROM memberships WHERE user_id = 'old-bob'"));
+		expect(await groupsOf("old-bob")).toEqual([]);
+		await evictDurableObject(env.GROUPS.getByName(id));
+		await post({ action: "AEC_GROUP_SYNC_ALL", groupId: id });
+		await drainOutbox(id);
+		expect(await groupsOf("old-bob")).toEqual([id]);
+	});
+});
