@@ -20,6 +20,8 @@ export interface Settings {
 	readonly upstreamUrl?: string;
 	readonly upstreamTimeoutMs: number;
 	readonly indexShards: number;
+	/** Off: changes write no outbox rows, so nothing feeds the user index (for measurement). */
+	readonly userIndex: boolean;
 	readonly apiToken?: string;
 	readonly userTokenSecret?: string;
 	/** The demo apps' list.php / members.php answer without a token. */
@@ -71,6 +73,12 @@ function flag(name: string, raw: string | undefined): boolean {
 	throw new ConfigError(`${name} must be "true" or "false", not "${raw}"`);
 }
 
+function onOff(name: string, raw: string | undefined): boolean {
+	if (raw === undefined || raw === "" || raw === "on") return true;
+	if (raw === "off") return false;
+	throw new ConfigError(`${name} must be "on" or "off", not "${raw}"`);
+}
+
 /** Comma-separated origins such as `https://app.example.com`; `*` allows any. */
 function origins(raw: string | undefined): string[] {
 	const list = (raw ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
@@ -106,6 +114,7 @@ function parseSettings(env: SettingsSource): Settings {
 		upstreamUrl,
 		upstreamTimeoutMs: integer("UPSTREAM_TIMEOUT_MS", env.UPSTREAM_TIMEOUT_MS, 5000, 1, 15000),
 		indexShards: integer("INDEX_SHARDS", env.INDEX_SHARDS, 16, 1, 1024),
+		userIndex: onOff("USER_INDEX_FEED", env.USER_INDEX_FEED),
 		apiToken: secret("API_TOKEN", env.API_TOKEN),
 		userTokenSecret: secret("USER_TOKEN_SECRET", env.USER_TOKEN_SECRET),
 		publicReads: flag("PUBLIC_READS", env.PUBLIC_READS),

@@ -43,7 +43,8 @@ export class Outbox {
 
 	/** Records the index deltas of one change: one row per index shard (and per USERS_PER_ROW users). Call inside the change's transaction. */
 	tellIndex(head: Head, users: readonly MemberState[]): void {
-		const shards = readSettings(this.#env).indexShards;
+		const { indexShards: shards, userIndex } = readSettings(this.#env);
+		if (!userIndex) return;
 		const byShard = new Map<string, MemberState[]>();
 		for (const user of users) {
 			const shard = shardOf(user[0], shards);
