@@ -21,7 +21,18 @@ export default defineConfig({
 			{
 				// Everything that runs inside the Workers runtime with the shipped defaults, signed.
 				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: secrets } })],
-				test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**"] },
+				test: {
+					name: "workers",
+					include: ["test/**/*.test.ts"],
+					exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**", "test/starrtc/**"],
+				},
+			},
+			{
+				// With STARRTC_PROXY_URL set: admin changes are told to a stub of StarRTC's proxy.
+				plugins: [
+					cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: { ...secrets, STARRTC_PROXY_URL: "http://proxy.test/" } } }),
+				],
+				test: { name: "starrtc-proxy", include: ["test/starrtc/**/*.test.ts"] },
 			},
 			{
 				// The same Worker with every policy variable set away from its default.

@@ -27,6 +27,9 @@ export interface Settings {
 	/** The demo apps' list.php / members.php answer without a token. */
 	readonly publicReads: boolean;
 	readonly corsOrigins: readonly string[];
+	/** StarRTC's groupPushHttpProxy, told of every app-made change; unset: StarRTC learns at its next SYNC_ALL. */
+	readonly starrtcProxyUrl?: string;
+	readonly starrtcTimeoutMs: number;
 }
 
 /** The variables as the runtime hands them over: generated `Env` plus the optional secret. */
@@ -79,6 +82,14 @@ function onOff(name: string, raw: string | undefined): boolean {
 	throw new ConfigError(`${name} must be "on" or "off", not "${raw}"`);
 }
 
+/** The proxy's base URL; calls are `<url><name>`, so it ends with a slash. */
+function proxyUrl(raw: string | undefined): string | undefined {
+	const value = optional(raw);
+	if (value === undefined) return undefined;
+	if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL is not an http(s) URL");
+	return value.endsWith("/") ? value : `${value}/`;
+}
+
 /** Comma-separated origins such as `https://app.example.com`; `*` allows any. */
 function origins(raw: string | undefined): string[] {
 	const list = (raw ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
@@ -119,6 +130,8 @@ function parseSettings(env: SettingsSource): Settings {
 		userTokenSecret: secret("USER_TOKEN_SECRET", env.USER_TOKEN_SECRET),
 		publicReads: flag("PUBLIC_READS", env.PUBLIC_READS),
 		corsOrigins: origins(env.API_CORS_ORIGINS),
+		starrtcProxyUrl: proxyUrl(env.STARRTC_PROXY_URL),
+		starrtcTimeoutMs: integer("STARRTC_PROXY_TIMEOUT_MS", env.STARRTC_PROXY_TIMEOUT_MS, 5000, 100, 15000),
 	};
 }
 

@@ -6,7 +6,7 @@
  * ids; UserIndex shards hold each user's groups, fed by the group outboxes.
  */
 import { Hono } from "hono";
-import { reads } from "./api/reads";
+import { api } from "./api/api";
 import type { SettingsSource } from "./config";
 import { callbacks, unexpected, unknownPath } from "./edge/app";
 
@@ -15,7 +15,7 @@ export { GroupObject } from "./group/group-object";
 export { UserIndex } from "./user-index/user-index";
 
 const worker = new Hono<{ Bindings: SettingsSource }>();
-worker.route("/", reads);
+worker.route("/", api);
 worker.route("/", callbacks);
 worker.notFound(unknownPath);
 worker.onError(unexpected);

@@ -18,6 +18,11 @@ export const ApiError = {
 	BadRequest: "BAD_REQUEST",
 	UnknownGroup: "UNKNOWN_GROUP",
 	NotAMember: "NOT_A_MEMBER",
+	NoSuchMember: "NO_SUCH_MEMBER",
+	GroupFull: "GROUP_FULL",
+	RemoveCreator: "REMOVE_CREATOR",
+	StarRtcOff: "STARRTC_PROXY_OFF",
+	StarRtcRefused: "STARRTC_REFUSED",
 	NotFound: "NOT_FOUND",
 	InternalError: "INTERNAL_ERROR",
 } as const;
@@ -35,6 +40,11 @@ export const apiStatus = {
 	BAD_REQUEST: 400,
 	UNKNOWN_GROUP: 404,
 	NOT_A_MEMBER: 403,
+	NO_SUCH_MEMBER: 404,
+	GROUP_FULL: 409,
+	REMOVE_CREATOR: 409,
+	STARRTC_PROXY_OFF: 503,
+	STARRTC_REFUSED: 502,
 	NOT_FOUND: 404,
 	INTERNAL_ERROR: 500,
 } as const satisfies Record<ApiError, number>;
@@ -47,10 +57,15 @@ export class ApiFailure {
 	) {}
 }
 
-/** A group object's failure, as the API names it. */
-export function fromGroupFailure({ code, reason }: Failure): ApiFailure {
+/** A group object's failure, as the API names it: for a reading user, or for the app changing the group. */
+export function fromGroupFailure({ code, reason }: Failure, forApp = false): ApiFailure {
 	if (code === ErrorCode.UnknownGroup) return new ApiFailure(ApiError.UnknownGroup, "no such group");
-	if (code === ErrorCode.NotAMember) return new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
+	if (code === ErrorCode.NotAMember) {
+		return forApp ? new ApiFailure(ApiError.NoSuchMember, reason) : new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
+	}
+	if (code === ErrorCode.GroupFull) return new ApiFailure(ApiError.GroupFull, reason);
+	if (code === ErrorCode.RemoveCreator) return new ApiFailure(ApiError.RemoveCreator, reason);
+	if (code === ErrorCode.MalformedArgument) return new ApiFailure(ApiError.BadRequest, reason);
 	return new ApiFailure(ApiError.InternalError, reason);
 }
 
@@ -59,3 +74,10 @@ export function errorResponse(c: Context, { code, message }: ApiFailure): Respon
 	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: code, reason: message.slice(0, 200) }));
 	return c.json({ error: { code, message } }, apiStatus[code]);
 }
+
+/** `{"status":0,"data":"<why>"}`: how the sample refuses, read by the demo apps. */
+export function demoFailure(c: Context, failure: ApiFailure, status: 200 | 401 | 403 = 200): Response {
+	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: failure.code, reason: failure.message.slice(0, 200) }));
+	return c.json({ status: 0, data: failure.message }, status);
+}
+

@@ -1,6 +1,6 @@
 /**
  * The /v1 API, described once by hand: a generator (zod-openapi) would triple
- * the Worker's size for four routes. test/api/openapi.test.ts checks that every
+ * the Worker's size for these routes. test/api/openapi.test.ts checks that every
  * route here exists in the app and every /v1 route of the app is here.
  */
 const error = {
@@ -28,6 +28,28 @@ const cursor = {
 };
 const groupId = { name: "groupId", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]{0,15}$" } };
 const json = (schema: object) => ({ description: "OK", content: { "application/json": { schema } } });
+const body = (properties: Record<string, object>, required: string[]) => ({
+	required: true,
+	content: { "application/json": { schema: { type: "object", required, properties } } },
+});
+const userIds = { type: "array", items: { type: "string" }, minItems: 1 };
+const userId = { name: "userId", in: "path", required: true, schema: { type: "string" } };
+const appOnly = [{ apiToken: [] }];
+const state = json({ $ref: "#/components/schemas/GroupState" });
+const changeRefusals = {
+	"400": { ...error, description: "BAD_REQUEST" },
+	"401": { ...error, description: "TOKEN_*" },
+	"403": { ...error, description: "FORBIDDEN: a user token" },
+	"404": { ...error, description: "UNKNOWN_GROUP, or NO_SUCH_MEMBER for DND" },
+	"409": { ...error, description: "GROUP_FULL or REMOVE_CREATOR" },
+};
+const sent = {
+	"200": json({ type: "object", properties: { sent: { type: "boolean" } } }),
+	"400": { ...error, description: "BAD_REQUEST (msg over 8 KB, no digest, …)" },
+	"502": { ...error, description: "STARRTC_REFUSED: the proxy's verdict" },
+	"503": { ...error, description: "STARRTC_PROXY_OFF" },
+};
+const message = { msg: { type: "string", maxLength: 8192 }, digest: { type: "string" } };
 
 export const openApiDocument = {
 	openapi: "3.1.0",
@@ -43,6 +65,16 @@ export const openApiDocument = {
 			userToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "An end user's token" },
 		},
 		schemas: {
+			GroupState: {
+				type: "object",
+				required: ["groupId", "memberCount", "version", "starrtc"],
+				properties: {
+					groupId: { type: "string" },
+					memberCount: { type: "integer" },
+					version: { type: "integer" },
+					starrtc: { enum: ["off", "pending", "told"], description: "what StarRTC's proxy has been told; the answer never waits for it" },
+				},
+			},
 			Error: {
 				type: "object",
 				required: ["error"],
@@ -90,6 +122,7 @@ export const openApiDocument = {
 			},
 		},
 		"/v1/groups/{groupId}": {
+			delete: { summary: "Delete the group; its id is never used again", security: appOnly, parameters: [groupId], responses: { "200": state, ...changeRefusals } },
 			get: {
 				summary: "A group: name, creator, when it was created, how many members",
 				security: bearer,
@@ -113,6 +146,7 @@ export const openApiDocument = {
 			},
 		},
 		"/v1/groups/{groupId}/members": {
+			post: { summary: "Add members", security: appOnly, parameters: [groupId], requestBody: body({ userIds }, ["userIds"]), responses: { "200": state, ...changeRefusals } },
 			get: {
 				summary: "A group's members in join order, with their DND flags",
 				security: bearer,
@@ -138,6 +172,31 @@ export const openApiDocument = {
 					"404": { ...error, description: "UNKNOWN_GROUP" },
 				},
 			},
+		},
+		"/v1/groups": {
+			post: {
+				summary: "Create a group (the creator first); an Idempotency-Key header makes a retry return the same group",
+				security: appOnly,
+				parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }],
+				requestBody: body({ creator: { type: "string" }, members: userIds, name: { type: "string" } }, ["creator"]),
+				responses: { "201": state, ...changeRefusals },
+			},
+		},
+		"/v1/groups/{groupId}/members/remove": {
+			post: { summary: "Remove members", security: appOnly, parameters: [groupId], requestBody: body({ userIds }, ["userIds"]), responses: { "200": state, ...changeRefusals } },
+		},
+		"/v1/groups/{groupId}/members/{userId}": {
+			delete: { summary: "Remove one member", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
+		},
+		"/v1/groups/{groupId}/members/{userId}/dnd": {
+			put: { summary: "Turn a member's DND on", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
+			delete: { summary: "Turn a member's DND off", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
+		},
+		"/v1/groups/{groupId}/messages": {
+			post: { summary: "Push a message to the group's online members (pushGroupMsg), at once", security: appOnly, parameters: [groupId], requestBody: body(message, ["msg", "digest"]), responses: sent },
+		},
+		"/v1/messages": {
+			post: { summary: "Push a system message to users (pushSystemMsgToUsers), at once", security: appOnly, requestBody: body({ toUsers: userIds, ...message }, ["toUsers", "msg", "digest"]), responses: sent },
 		},
 		"/v1/openapi.json": {
 			get: { summary: "This document", security: [], responses: { "200": json({ type: "object" }) } },

@@ -1,37 +1,13 @@
 import { type Context, Hono } from "hono";
-import { cors } from "hono/cors";
-import { type Settings, type SettingsSource, readSettings } from "../config";
+import type { SettingsSource, Settings } from "../config";
 import { callObject } from "../group/rpc";
-import { parseGroupId, parseUserId } from "../protocol/ids";
 import type { Outcome } from "../protocol/errors";
 import { shardOf, type UserGroup } from "../user-index/membership";
 import { USER_GROUPS_CURSOR } from "../user-index/user-index";
-import { type Caller, identify } from "./auth";
-import { ApiError, ApiFailure, errorResponse, fromGroupFailure } from "./errors";
-import { openApiDocument } from "./openapi";
-
-type Env = { Bindings: SettingsSource; Variables: { caller: Caller; settings: Settings } };
-
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function userIdParam(text: string | undefined, name = "userId"): string | ApiFailure {
-	const parsed = parseUserId(name, text ?? "");
-	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
-}
-function groupIdParam(text: string | undefined): string | ApiFailure {
-	const parsed = parseGroupId(text ?? "");
-	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
-}
-function limitParam(text: string | undefined): number | ApiFailure {
-	if (text === undefined) return DEFAULT_LIMIT;
-	const limit = Number(text);
-	return /^\d+$/.test(text) && limit >= 1 && limit <= MAX_LIMIT
-		? limit
-		: new ApiFailure(ApiError.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
-}
+import type { ApiEnv } from "./api";
+import type { Caller } from "./auth";
+import { ApiError, ApiFailure, demoFailure, errorResponse, fromGroupFailure } from "./errors";
+import { MAX_LIMIT, groupIdParam, iso, limitParam, userIdParam } from "./params";
 
 /** The app reads anything; a user reads only what is theirs; nobody else reads. */
 function mayReadUser(caller: Caller, userId: string): ApiFailure | undefined {
@@ -67,36 +43,8 @@ async function allGroupsOf(env: SettingsSource, settings: Settings, userId: stri
 	return groups;
 }
 
-/**
- * The read API: `/v1` (JSON, meaningful statuses, cursor pages) and the two URLs
- * the StarRTC demo apps read (`group/list.php`, `group/members.php`, in the
- * sample server's shapes). Neither holds state; both read the group objects and
- * the user index.
- */
-export const reads = new Hono<Env>();
-
-// Scoped to the API's own paths: mounted at the root, a "*" would run for every AEC callback too.
-const API_PATHS = ["/v1/*", "/group/*"];
-
-reads.on("ALL", API_PATHS, async (c, next) => {
-	const settings = readSettings(c.env);
-	c.set("settings", settings);
-	if (settings.corsOrigins.length) {
-		const origin = settings.corsOrigins.includes("*") ? "*" : [...settings.corsOrigins];
-		return cors({ origin, allowHeaders: ["Authorization", "Content-Type"], maxAge: 600 })(c, next);
-	}
-	return next();
-});
-
-reads.get("/v1/openapi.json", (c) => c.json(openApiDocument));
-
-reads.on("ALL", API_PATHS, async (c, next) => {
-	if (c.req.method === "OPTIONS") return next();
-	const caller = await identify(c.req.header("Authorization"), c.var.settings);
-	if (caller instanceof ApiFailure) return c.req.path.startsWith("/v1/") ? errorResponse(c, caller) : demoFailure(c, caller, 401);
-	c.set("caller", caller);
-	return next();
-});
+/** Reads: users' groups, a group, its members; and the demo apps' two URLs. */
+export const reads = new Hono<ApiEnv>();
 
 reads.get("/v1/users/:userId/groups", async (c) => {
 	const userId = userIdParam(c.req.param("userId"));
@@ -146,18 +94,11 @@ reads.get("/v1/groups/:groupId/members", async (c) => {
 	return c.json({ groupId, members: page.items, ...(page.next ? { next: page.next } : {}) });
 });
 
-reads.all("/v1/*", (c) => errorResponse(c, new ApiFailure(ApiError.NotFound, `no API route ${c.req.method} ${c.req.path.slice(0, 128)}`)));
 
 // ---- The StarRTC demo apps' two URLs, in the sample server's shapes ----
 
-/** `{"status":0,"data":"<why>"}`: how the sample refuses, read by the demo apps. */
-function demoFailure(c: Context, failure: ApiFailure, status: 200 | 401 | 403 = 200): Response {
-	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: failure.code, reason: failure.message.slice(0, 200) }));
-	return c.json({ status: 0, data: failure.message }, status);
-}
-
 /** The demo URLs carry no token in the StarRTC apps: open only with PUBLIC_READS, else a token reads its own. */
-function demoReader(c: Context<Env>, userId: string): ApiFailure | undefined {
+function demoReader(c: Context<ApiEnv>, userId: string): ApiFailure | undefined {
 	if (c.var.caller.kind === "anonymous" && c.var.settings.publicReads) return undefined;
 	return mayReadUser(c.var.caller, userId);
 }

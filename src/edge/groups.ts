@@ -19,7 +19,7 @@ export async function runGroupCommand(env: SettingsSource, command: GroupCommand
 		const createKey = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data)));
 		const { requester: creator, members, userDefineData } = command;
 		const counter = () => env.GROUP_IDS.getByName(COUNTER_NAME);
-		const created = await call(() => counter().createGroup({ creator, members, userDefineData, createKey }));
+		const created = await call(() => counter().createGroup({ creator, members, userDefineData, createKey, origin: "starrtc" }));
 		return created.ok ? Answer.value(created.value) : Answer.failure(created);
 	}
 	const group = () => env.GROUPS.getByName(command.groupId);

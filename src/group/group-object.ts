@@ -3,7 +3,9 @@ import { type Role, readSettings } from "../config";
 import { Membership, type MemberState, type Page } from "../user-index/membership";
 import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
-import { Outbox } from "./outbox";
+import { type StarRtcNews, callsFor, wholeState } from "../starrtc/calls";
+import { callProxy, type ProxyCall } from "../starrtc/proxy";
+import { Outbox, type StarRtcStatus } from "./outbox";
 
 /** What the id counter hands over when it has minted an id for a new group. */
 export interface GroupInit {
@@ -12,8 +14,27 @@ export interface GroupInit {
 	/** Join order; the creator first. */
 	readonly members: readonly string[];
 	readonly userDefineData: string;
-	/** Identifies the create callback, so a resent one finds its group instead of failing. */
+	/** Identifies the create (callback data, or the app's Idempotency-Key), so a resent one finds its group. */
 	readonly createKey: string;
+	/** Who made it: StarRTC (a callback) already knows; a group the app made must be told to StarRTC. */
+	readonly origin: Origin;
+}
+
+/** Where a change came from: a StarRTC callback (StarRTC applies it itself) or the app's backend (StarRTC must be told). */
+export type Origin = "starrtc" | "app";
+
+/** A group's state after an app change, as the admin API answers it. */
+export interface GroupState {
+	readonly groupId: string;
+	readonly memberCount: number;
+	readonly version: number;
+	/** off: no STARRTC_PROXY_URL; pending: waiting in the outbox; told: StarRTC knows every change. */
+	readonly starrtc: "off" | "pending" | "told";
+}
+
+/** What StarRTC has been told of the group, for `GET /v1/groups/{id}`. */
+export interface StarRtcReport extends StarRtcStatus {
+	readonly proxy: boolean;
 }
 
 /** A group as the API describes it. */
@@ -25,6 +46,7 @@ export interface GroupInfo {
 	readonly memberCount: number;
 	/** Bumped by every change; what the user index has seen is at most this. */
 	readonly version: number;
+	readonly starrtc: StarRtcReport;
 }
 
 /** A member as the API lists them. */
@@ -134,7 +156,7 @@ export class GroupObject extends DurableObject<Env> {
 				);
 				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
 				return init.members.map((id) => [id, Membership.In] as const);
-			});
+			}, init.origin === "app" ? { op: "create" } : undefined);
 			this.#group = group;
 			return ok(undefined);
 		});
@@ -155,21 +177,8 @@ export class GroupObject extends DurableObject<Env> {
 			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
 			const denied = this.#permit(group, requester, permissions.add);
 			if (denied) return denied;
-			const joining = users.filter((id) => !group.members.has(id));
-			if (group.members.size + joining.length > limit) {
-				return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
-			}
-			if (joining.length) {
-				this.#commit(group, () => {
-					joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
-					return joining.map((id) => [id, Membership.In] as const);
-				});
-				for (const id of joining) group.members.set(id, group.nextJoin++);
-				// Joiners go last, so a cached list only grows at its end.
-				if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
-				group.roster = undefined;
-				group.ordered = undefined;
-			}
+			const added = this.#add(group, users, limit, "starrtc");
+			if (!added.ok) return added;
 			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
@@ -187,20 +196,7 @@ export class GroupObject extends DurableObject<Env> {
 				const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
 				if (denied) return denied;
 			}
-			const leaving = users.filter((id) => group.members.has(id));
-			if (leaving.length) {
-				this.#commit(group, () => {
-					for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
-					return leaving.map((id) => [id, Membership.Out] as const);
-				});
-				for (const id of leaving) {
-					group.members.delete(id);
-					if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
-				}
-				group.groupList = undefined;
-				group.roster = undefined;
-				group.ordered = undefined;
-			}
+			this.#remove(group, users, "starrtc");
 			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
@@ -211,16 +207,7 @@ export class GroupObject extends DurableObject<Env> {
 			const group = this.#load();
 			if (!group) return unknownGroup();
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-			if (group.doNotDisturb.has(requester) !== on) {
-				this.#commit(group, () => {
-					this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
-					return [[requester, on ? Membership.InWithDnd : Membership.In]];
-				});
-				if (on) group.doNotDisturb.add(requester);
-				else group.doNotDisturb.delete(requester);
-				group.ignoreList = undefined;
-				group.roster = undefined;
-			}
+			this.#setDnd(group, requester, on, "starrtc");
 			return ok(sync ? this.#roster(group) : Answer.done());
 		});
 	}
@@ -235,18 +222,149 @@ export class GroupObject extends DurableObject<Env> {
 			if (!group) return unknownGroup();
 			const denied = this.#permit(group, requester, readSettings(this.env).permissions.delete);
 			if (denied) return denied;
-			this.#commit(
-				group,
-				() => {
-					this.#sql.exec("DELETE FROM members");
-					this.#sql.exec("DELETE FROM group_info");
-					return [...group.members.keys()].map((id) => [id, Membership.Out] as const);
-				},
-				true,
-			);
-			this.#group = null;
+			this.#delete(group, "starrtc");
 			return ok(Answer.done());
 		});
+	}
+
+	// ---- The app's own changes (the admin API): no permission rules, and StarRTC is told. ----
+
+	/** Adds who is not a member yet. */
+	appAddMembers(users: readonly string[]): Outcome<GroupState> {
+		return this.#appChange((group) => this.#add(group, users, readSettings(this.env).maxGroupMembers, "app"));
+	}
+
+	/** Removes who is a member; never the creator. */
+	appRemoveMembers(users: readonly string[]): Outcome<GroupState> {
+		return this.#appChange((group) => {
+			if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
+			this.#remove(group, users, "app");
+			return ok(undefined);
+		});
+	}
+
+	/** Sets or clears a member's DND. */
+	appSetDoNotDisturb(userId: string, on: boolean): Outcome<GroupState> {
+		return this.#appChange((group) => {
+			if (!group.members.has(userId)) return fail(ErrorCode.NotAMember, `${userId} is not a member`);
+			this.#setDnd(group, userId, on, "app");
+			return ok(undefined);
+		});
+	}
+
+	/** Sends StarRTC's proxy the whole state now (before a message to a group groupServer does not hold). */
+	async resyncStarRtc(): Promise<Outcome<void>> {
+		const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(this.env);
+		const group = this.#guarded(() => {
+			const loaded = this.#load();
+			return loaded ? ok(loaded) : unknownGroup();
+		});
+		if (!group.ok) return group;
+		if (url === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
+		const verdict = await callProxy(url, wholeState(group.value.groupId, this.#view(group.value)), timeout);
+		return verdict.ok ? ok(undefined) : fail(ErrorCode.UpstreamFailure, verdict.error);
+	}
+
+	/** The group's state as the admin API answers it. */
+	state(): Outcome<GroupState> {
+		return this.#appChange(() => ok(undefined));
+	}
+
+	appDeleteGroup(): Outcome<GroupState> {
+		return this.#appChange((group) => {
+			this.#delete(group, "app");
+			return ok(undefined);
+		});
+	}
+
+	#appChange(change: (group: Group) => Outcome<void>): Outcome<GroupState> {
+		return this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return unknownGroup();
+			const changed = change(group);
+			return changed.ok ? ok(this.#state(group)) : changed;
+		});
+	}
+
+	#state(group: Group): GroupState {
+		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
+		const memberCount = this.#group ? group.members.size : 0;
+		const starrtc = !proxy ? "off" : this.#outbox.starRtcStatus().pending ? "pending" : "told";
+		return { groupId: group.groupId, memberCount, version: group.version, starrtc };
+	}
+
+	// ---- Changes, shared by both doors: each one commit, memory kept in step after it. ----
+
+	#add(group: Group, users: readonly string[], limit: number, origin: Origin): Outcome<void> {
+		const joining = users.filter((id) => !group.members.has(id));
+		if (group.members.size + joining.length > limit) {
+			return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
+		}
+		if (!joining.length) return ok(undefined);
+		this.#commit(
+			group,
+			() => {
+				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
+				return joining.map((id) => [id, Membership.In] as const);
+			},
+			origin === "app" ? { op: "members", users: joining } : undefined,
+		);
+		for (const id of joining) group.members.set(id, group.nextJoin++);
+		// Joiners go last, so a cached list only grows at its end.
+		if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
+		group.roster = undefined;
+		group.ordered = undefined;
+		return ok(undefined);
+	}
+
+	#remove(group: Group, users: readonly string[], origin: Origin): void {
+		const leaving = users.filter((id) => group.members.has(id));
+		if (!leaving.length) return;
+		this.#commit(
+			group,
+			() => {
+				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
+				return leaving.map((id) => [id, Membership.Out] as const);
+			},
+			origin === "app" ? { op: "members", users: leaving } : undefined,
+		);
+		for (const id of leaving) {
+			group.members.delete(id);
+			if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
+		}
+		group.groupList = undefined;
+		group.roster = undefined;
+		group.ordered = undefined;
+	}
+
+	#setDnd(group: Group, userId: string, on: boolean, origin: Origin): void {
+		if (group.doNotDisturb.has(userId) === on) return;
+		this.#commit(
+			group,
+			() => {
+				this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, userId);
+				return [[userId, on ? Membership.InWithDnd : Membership.In]];
+			},
+			origin === "app" ? { op: "dnd", users: [userId] } : undefined,
+		);
+		if (on) group.doNotDisturb.add(userId);
+		else group.doNotDisturb.delete(userId);
+		group.ignoreList = undefined;
+		group.roster = undefined;
+	}
+
+	#delete(group: Group, origin: Origin): void {
+		this.#commit(
+			group,
+			() => {
+				this.#sql.exec("DELETE FROM members");
+				this.#sql.exec("DELETE FROM group_info");
+				return [...group.members.keys()].map((id) => [id, Membership.Out] as const);
+			},
+			origin === "app" ? { op: "delete" } : undefined,
+			true,
+		);
+		this.#group = null;
 	}
 
 	/** The group's description, for the API. With `reader`, only a member may read it. */
@@ -255,7 +373,8 @@ export class GroupObject extends DurableObject<Env> {
 			const group = this.#readable(reader);
 			if (!group.ok) return group;
 			const { groupId, name, creator, createdAt, members, version } = group.value;
-			return ok({ groupId, name, creator, createdAt, memberCount: members.size, version });
+			const starrtc = { proxy: readSettings(this.env).starrtcProxyUrl !== undefined, ...this.#outbox.starRtcStatus() };
+			return ok({ groupId, name, creator, createdAt, memberCount: members.size, version, starrtc });
 		});
 	}
 
@@ -295,7 +414,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Delivers the outbox; see Outbox. Once a deleted group's outbox is empty, its storage goes. */
 	override async alarm(): Promise<void> {
-		const drained = await this.#outbox.deliver();
+		const drained = await this.#outbox.deliver((news) => this.#tellStarRtc(news));
 		if (drained && this.#load() === null && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
 			await this.ctx.storage.deleteAll();
 		}
@@ -319,6 +438,48 @@ export class GroupObject extends DurableObject<Env> {
 		return fail(ErrorCode.InternalError, `group object: ${String(error)}`);
 	}
 
+	/**
+	 * Tells StarRTC's proxy one app-made change, as the group is now (see
+	 * callsFor). A group groupServer does not hold gets the whole state instead.
+	 * If a callback changed the group while a call was in flight, the calls are
+	 * worked out again and sent again when they differ, so that StarRTC's copy
+	 * equals ours once the outbox is empty. Returns why it failed, if it did.
+	 */
+	async #tellStarRtc(news: StarRtcNews): Promise<string | undefined> {
+		const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(this.env);
+		if (url === undefined) return undefined; // The proxy was switched off: nobody to tell.
+		const groupId = this.ctx.id.name ?? "";
+		let sent = "";
+		for (let attempt = 0; attempt < 3; attempt++) {
+			const group = this.#load();
+			const calls = callsFor(news, groupId, group && this.#view(group));
+			if (JSON.stringify(calls) === sent) return undefined;
+			const version = group?.version;
+			for (const call of calls) {
+				let verdict = await callProxy(url, call, timeout);
+				if (!verdict.ok && verdict.notSynced) {
+					const now = this.#load();
+					verdict = await callProxy(url, wholeState(groupId, now && this.#view(now)), timeout);
+				}
+				if (!verdict.ok) return `${call.name}: ${verdict.error}`;
+			}
+			sent = JSON.stringify(calls);
+			if (this.#load()?.version === version) return undefined;
+		}
+		return "the group kept changing while StarRTC was told; trying again";
+	}
+
+	#view(group: Group): { groupId: string; members: Map<string, number>; doNotDisturb: Set<string>; groupList: string; ignoreList: string } {
+		this.#roster(group);
+		return {
+			groupId: group.groupId,
+			members: group.members,
+			doNotDisturb: group.doNotDisturb,
+			groupList: group.groupList ?? "",
+			ignoreList: group.ignoreList ?? "",
+		};
+	}
+
 	/** The group, if it exists and `reader` (when given) is a member. */
 	#readable(reader?: string): Outcome<Group> {
 		const group = this.#load();
@@ -332,10 +493,12 @@ export class GroupObject extends DurableObject<Env> {
 	 * version, and the outbox rows telling the user index the new state of every
 	 * user the change touched. `change` returns those users.
 	 */
-	#commit(group: Group, change: () => readonly MemberState[], deleted = false): void {
+	#commit(group: Group, change: () => readonly MemberState[], news?: StarRtcNews, deleted = false): void {
 		const version = group.version + 1;
+		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
 		this.ctx.storage.transactionSync(() => {
 			const users = change();
+			if (news && proxy) this.#outbox.tellStarRtc(version, news);
 			this.#sql.exec(
 				`INSERT INTO group_version VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version`,
 				version,

@@ -1,4 +1,5 @@
 import { readSettings } from "../config";
+import type { StarRtcNews } from "../starrtc/calls";
 import { type MemberState, type MembershipDelta, shardOf } from "../user-index/membership";
 
 const SCHEMA = `
@@ -7,7 +8,32 @@ CREATE TABLE IF NOT EXISTS outbox (
 	destination TEXT NOT NULL,
 	payload TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS starrtc_delivery (
+	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+	last_error TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
 `;
+
+/** The outbox destination of what StarRTC's groupPushHttpProxy must learn; the others are index shards. */
+const STARRTC = "starrtc";
+
+/** A row for StarRTC: the news, and the group version it brought. */
+interface StarRtcRow {
+	readonly version: number;
+	readonly news: StarRtcNews;
+}
+
+/** Sends one row's news to StarRTC; undefined when the proxy took it, else why not. */
+export type StarRtcSender = (news: StarRtcNews) => Promise<string | undefined>;
+
+/** What StarRTC has been told: every change up to `toldVersion`; `lastError` of the latest failed try. */
+export interface StarRtcStatus {
+	readonly pending: boolean;
+	readonly toldVersion?: number;
+	readonly lastError?: string;
+	readonly lastErrorAt?: number;
+}
 
 /** Users per outbox row: bounds a row's size (SQLite rows hold at most 2 MB here) and one RPC's payload. */
 const USERS_PER_ROW = 1000;
@@ -61,6 +87,23 @@ export class Outbox {
 		}
 	}
 
+	/** Records what StarRTC must learn of an app-made change. Call inside the change's transaction. */
+	tellStarRtc(version: number, news: StarRtcNews): void {
+		const row: StarRtcRow = { version, news };
+		this.#sql.exec("INSERT INTO outbox (destination, payload) VALUES (?, ?)", STARRTC, JSON.stringify(row));
+	}
+
+	/** Rows waiting for StarRTC; the oldest one's version less one is what StarRTC is known to hold. */
+	starRtcStatus(): StarRtcStatus {
+		const oldest = this.#sql
+			.exec<{ payload: string }>("SELECT payload FROM outbox WHERE destination = ? ORDER BY seq LIMIT 1", STARRTC)
+			.toArray()[0];
+		const error = this.#sql.exec<{ last_error: string; at: number }>("SELECT last_error, at FROM starrtc_delivery").toArray()[0];
+		const failure = error ? { lastError: error.last_error, lastErrorAt: error.at } : {};
+		if (!oldest) return { pending: false, ...failure };
+		return { pending: true, toldVersion: (JSON.parse(oldest.payload) as StarRtcRow).version - 1, ...failure };
+	}
+
 	/** Makes sure an alarm will deliver what is waiting. Call after the transaction. */
 	arm(delayMs = 0): void {
 		if (this.#armed && delayMs === 0) return;
@@ -74,14 +117,57 @@ export class Outbox {
 		if (!this.#armed && this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length) this.arm();
 	}
 
-	/** One delivery round; true when the outbox is empty afterwards. Never throws. */
-	async deliver(): Promise<boolean> {
+	/**
+	 * One delivery round; true when the outbox is empty afterwards. Never throws.
+	 * Index shards get their rows in batches, several shards at once; StarRTC
+	 * gets its rows one at a time, in order, stopping at the first failure.
+	 */
+	async deliver(toStarRtc: StarRtcSender): Promise<boolean> {
 		this.#armed = false;
+		const [indexed, told] = await Promise.all([this.#deliverToIndex(), this.#deliverToStarRtc(toStarRtc)]);
+		const failed = !indexed || !told;
+		const waiting = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+		if (failed) {
+			this.#failures++;
+			const backoff = Math.min(1000 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
+			this.arm(backoff / 2 + Math.random() * (backoff / 2));
+		} else {
+			this.#failures = 0;
+			if (waiting) this.arm();
+		}
+		return !waiting;
+	}
+
+	async #deliverToStarRtc(send: StarRtcSender): Promise<boolean> {
+		for (let round = 0; round < ROWS_PER_ROUND; round++) {
+			let row: { seq: number; payload: string } | undefined;
+			let error: string | undefined;
+			try {
+				row = this.#sql
+					.exec<{ seq: number; payload: string }>("SELECT seq, payload FROM outbox WHERE destination = ? ORDER BY seq LIMIT 1", STARRTC)
+					.toArray()[0];
+				if (!row) return true;
+				error = await send((JSON.parse(row.payload) as StarRtcRow).news);
+			} catch (thrown) {
+				error = String(thrown);
+			}
+			if (error !== undefined) {
+				this.#sql.exec("INSERT OR REPLACE INTO starrtc_delivery VALUES (1, ?, ?)", error.slice(0, 500), Date.now());
+				console.log(JSON.stringify({ outbox: STARRTC, outcome: "RETRY", reason: error.slice(0, 200) }));
+				return false;
+			}
+			this.#sql.exec("DELETE FROM outbox WHERE seq = ?", row?.seq ?? -1);
+		}
+		return true;
+	}
+
+	async #deliverToIndex(): Promise<boolean> {
 		let failed = false;
 		try {
 			const rows = this.#sql
 				.exec<{ seq: number; destination: string; payload: string }>(
-					"SELECT seq, destination, payload FROM outbox ORDER BY seq LIMIT ?",
+					"SELECT seq, destination, payload FROM outbox WHERE destination != ? ORDER BY seq LIMIT ?",
+					STARRTC,
 					ROWS_PER_ROUND,
 				)
 				.toArray();
@@ -112,15 +198,6 @@ export class Outbox {
 			failed = true;
 			console.log(JSON.stringify({ outbox: "read", outcome: "RETRY", reason: String(error).slice(0, 200) }));
 		}
-		const waiting = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
-		if (failed) {
-			this.#failures++;
-			const backoff = Math.min(1000 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
-			this.arm(backoff / 2 + Math.random() * (backoff / 2));
-		} else {
-			this.#failures = 0;
-			if (waiting) this.arm();
-		}
-		return !waiting;
+		return !failed;
 	}
 }

@@ -64,7 +64,7 @@ describe("retry-safe create", () => {
 			state.storage.sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)", key, String(id), Date.now());
 			return String(id);
 		});
-		const finished = await env.GROUP_IDS.getByName("ids").createGroup({ creator: "alice", members: ["alice"], userDefineData: "", createKey: key });
+		const finished = await env.GROUP_IDS.getByName("ids").createGroup({ creator: "alice", members: ["alice"], userDefineData: "", createKey: key, origin: "starrtc" });
 		expect(finished).toEqual({ ok: true, value: minted });
 		expect(await syncAll(minted)).toBe(roster("alice"));
 	});

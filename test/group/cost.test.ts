@@ -12,7 +12,7 @@ interface Rows {
 let cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
 // The outbox's delivery runs in the object's alarm, which may fire while an action is
 // under way; its statements are counted apart (see "delivery" below).
-const DELIVERY = /^(SELECT seq, destination|DELETE FROM outbox|SELECT 1 FROM outbox)/;
+const DELIVERY = /^(SELECT seq, |SELECT payload FROM outbox|DELETE FROM outbox|SELECT 1 FROM outbox|INSERT OR REPLACE INTO starrtc_delivery)/;
 
 /** Counts the rows of every statement the object runs for a callback while `action` is under way. */
 async function rowsFor(object: string | DurableObjectStub, action: () => Promise<unknown>): Promise<Rows> {

@@ -1,0 +1,183 @@
+import { exports } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, it } from "vitest";
+import { TEST_API_TOKEN } from "../guard-token";
+import { drainOutbox, post, roster, syncAll } from "../helpers";
+import { StubProxy } from "./stub-proxy";
+
+// This project runs with STARRTC_PROXY_URL set to the stub (vitest.config.ts). One stub for
+// the whole file: alarms of earlier tests' groups may still fire, and must not reach the network.
+const proxy = new StubProxy();
+beforeAll(() => void proxy.install());
+beforeEach(() => proxy.reset());
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+	const response = await exports.default.fetch(
+		new Request(`http://aec.test${path}`, {
+			method,
+			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json", ...headers },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		}),
+	);
+	return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
+}
+
+async function create(creator: string, members: string[], name = "g") {
+	const created = await call("POST", "/v1/groups", { creator, members, name });
+	if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.json)}`);
+	return String(created.json.groupId);
+}
+
+describe("admin changes are told to StarRTC's proxy, in order, once each", () => {
+	it("create → syncGroupList; add → addUsersToGroup; remove → delUsersFromGroup; DND → set/unsetPushIgnore; delete → syncGroupList without a list", async ({ expect }) => {
+		const created = await call("POST", "/v1/groups", { creator: "ad-alice", members: ["ad-bob", "ad-alice"], name: "Course" });
+		expect(created.status).toBe(201);
+		expect(created.json).toMatchObject({ memberCount: 2, version: 1, starrtc: "pending" });
+		const id = String(created.json.groupId);
+		expect(await syncAll(id)).toBe(roster("ad-alice,ad-bob"));
+		// Delivered after each change here; see below for changes that pile up before delivery.
+		await drainOutbox(id);
+		expect((await call("POST", `/v1/groups/${id}/members`, { userIds: ["ad-carol", "ad-dave"] })).json).toMatchObject({ memberCount: 4, version: 2 });
+		await drainOutbox(id);
+		expect((await call("PUT", `/v1/groups/${id}/members/ad-bob/dnd`)).status).toBe(200);
+		await drainOutbox(id);
+		expect((await call("DELETE", `/v1/groups/${id}/members/ad-bob/dnd`)).status).toBe(200);
+		await drainOutbox(id);
+		expect((await call("DELETE", `/v1/groups/${id}/members/ad-dave`)).json).toMatchObject({ memberCount: 3 });
+		await drainOutbox(id);
+		expect((await call("POST", `/v1/groups/${id}/members/remove`, { userIds: ["ad-carol"] })).json).toMatchObject({ memberCount: 2, version: 6 });
+		await drainOutbox(id);
+		expect((await call("GET", `/v1/groups/${id}`)).json).toMatchObject({ version: 6, starrtc: { proxy: true, pending: false } });
+		expect((await call("DELETE", `/v1/groups/${id}`)).status).toBe(200);
+		await drainOutbox(id);
+		expect(proxy.callsFor(id)).toEqual([
+			{ name: "syncGroupList", params: { groupId: id, groupList: "ad-alice,ad-bob" } },
+			{ name: "addUsersToGroup", params: { groupId: id, addedUsers: "ad-carol,ad-dave" } },
+			{ name: "setPushIgnore", params: { groupId: id, ignoreList: "ad-bob" } },
+			{ name: "unsetPushIgnore", params: { groupId: id, ignoreList: "ad-bob" } },
+			{ name: "delUsersFromGroup", params: { groupId: id, deledUsers: "ad-dave" } },
+			{ name: "delUsersFromGroup", params: { groupId: id, deledUsers: "ad-carol" } },
+			{ name: "syncGroupList", params: { groupId: id } },
+		]);
+		expect(await syncAll(id)).toBe('{"status":"0","data":"47"}');
+	});
+
+	it("changes that pile up before delivery are told as the group is when sent, so StarRTC ends where we are", async ({ expect }) => {
+		const id = await create("pl-alice", ["pl-bob"]);
+		await drainOutbox(id);
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["pl-carol", "pl-dave"] });
+		await call("PUT", `/v1/groups/${id}/members/pl-carol/dnd`);
+		await call("DELETE", `/v1/groups/${id}/members/pl-dave`);
+		await drainOutbox(id);
+		// dave's add is told as what is true now (he is out), then his removal once more: harmless repeats.
+		expect(proxy.callsFor(id).slice(1)).toEqual([
+			{ name: "addUsersToGroup", params: { groupId: id, addedUsers: "pl-carol" } },
+			{ name: "delUsersFromGroup", params: { groupId: id, deledUsers: "pl-dave" } },
+			{ name: "setPushIgnore", params: { groupId: id, ignoreList: "pl-carol" } },
+			{ name: "delUsersFromGroup", params: { groupId: id, deledUsers: "pl-dave" } },
+		]);
+		expect(proxy.groups.get(id)).toEqual({ members: ["pl-alice", "pl-bob", "pl-carol"], ignoring: new Set(["pl-carol"]) });
+	});
+
+	it("changes from StarRTC's own callbacks are not sent back", async ({ expect }) => {
+		const id = await create("cb-alice", ["cb-bob"]);
+		await drainOutbox(id);
+		const before = proxy.callsFor(id).length;
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "cb-alice", groupId: id, addUsers: "cb-carol" });
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "cb-bob", groupId: id });
+		await drainOutbox(id);
+		expect(proxy.callsFor(id).length).toBe(before);
+	});
+
+	it("an incremental call on a group groupServer does not hold becomes syncGroupList with the whole state", async ({ expect }) => {
+		const id = await create("ns-alice", ["ns-bob"]);
+		await drainOutbox(id);
+		proxy.groups.clear(); // groupServer restarted and forgot the group
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["ns-carol"] });
+		await drainOutbox(id);
+		expect(proxy.callsFor(id).slice(-2)).toEqual([
+			{ name: "addUsersToGroup", params: { groupId: id, addedUsers: "ns-carol" } },
+			{ name: "syncGroupList", params: { groupId: id, groupList: "ns-alice,ns-bob,ns-carol" } },
+		]);
+		expect(proxy.groups.get(id)?.members).toEqual(["ns-alice", "ns-bob", "ns-carol"]);
+	});
+
+	it("a proxy that is down gets every change afterwards, in order, and GET shows what is pending and why", async ({ expect }) => {
+		const id = await create("dn-alice", ["dn-bob"]);
+		await drainOutbox(id);
+		proxy.down = true;
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["dn-carol"] });
+		await call("PUT", `/v1/groups/${id}/members/dn-carol/dnd`);
+		await call("DELETE", `/v1/groups/${id}/members/dn-bob`);
+		const { runDurableObjectAlarm } = await import("cloudflare:test");
+		const { env } = await import("cloudflare:workers");
+		await runDurableObjectAlarm(env.GROUPS.getByName(id));
+		const pending = (await call("GET", `/v1/groups/${id}`)).json;
+		expect(pending).toMatchObject({ version: 4, starrtc: { proxy: true, pending: true, toldVersion: 1 } });
+		expect(String((pending.starrtc as { lastError?: string }).lastError)).toMatch(/unreachable/);
+		proxy.down = false;
+		await drainOutbox(id);
+		expect(proxy.callsFor(id).slice(-3).map((c) => c.name)).toEqual(["addUsersToGroup", "setPushIgnore", "delUsersFromGroup"]);
+		expect(proxy.groups.get(id)).toEqual({ members: ["dn-alice", "dn-carol"], ignoring: new Set(["dn-carol"]) });
+		expect((await call("GET", `/v1/groups/${id}`)).json).toMatchObject({ starrtc: { pending: false } });
+	});
+
+	it("StarRTC's copy converges when a queued admin add crosses a client's remove", async ({ expect }) => {
+		const id = await create("cr-alice", ["cr-bob"]);
+		await drainOutbox(id);
+		// The admin add of carol is queued; before it is delivered, a client removes carol
+		// (a callback: we commit, and StarRTC applies it to its own copy).
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["cr-carol"] });
+		const removed = await post({ action: "AEC_GROUP_REMOVE_USER", userId: "cr-alice", groupId: id, removeUsers: "cr-carol" });
+		expect(removed.body).toBe('{"status":"1"}');
+		proxy.applyCallback(id, { remove: ["cr-carol"] });
+		await drainOutbox(id);
+		expect(proxy.groups.get(id)?.members).toEqual(["cr-alice", "cr-bob"]);
+		expect(await syncAll(id)).toBe(roster("cr-alice,cr-bob"));
+	});
+
+	it("a refused admin change sends nothing and changes nothing", async ({ expect }) => {
+		const id = await create("rf-alice", ["rf-bob"]);
+		await drainOutbox(id);
+		const before = proxy.callsFor(id).length;
+		const refusals = [
+			[await call("POST", `/v1/groups/${id}/members/remove`, { userIds: ["rf-bob", "rf-alice"] }), 409, "REMOVE_CREATOR"],
+			[await call("DELETE", `/v1/groups/${id}/members/rf-alice`), 409, "REMOVE_CREATOR"],
+			[await call("PUT", `/v1/groups/${id}/members/rf-zed/dnd`), 404, "NO_SUCH_MEMBER"],
+			[await call("POST", `/v1/groups/${id}/members`, { userIds: ["ok", 'bad"quote,'] }), 400, "BAD_REQUEST"],
+			[await call("POST", `/v1/groups/${id}/members`, { userIds: [] }), 400, "BAD_REQUEST"],
+			[await call("POST", "/v1/groups/999999999/members", { userIds: ["x"] }), 404, "UNKNOWN_GROUP"],
+			[await call("POST", `/v1/groups/${id}/members`, { userIds: ["x"] }, { Authorization: "Bearer nope-nope-nope-nope" }), 401, "TOKEN_BAD_SIGNATURE"],
+		] as const;
+		for (const [answer, status, code] of refusals) expect([answer.status, answer.json.error?.code]).toEqual([status, code]);
+		await drainOutbox(id);
+		expect(proxy.callsFor(id).length).toBe(before);
+		expect(await syncAll(id)).toBe(roster("rf-alice,rf-bob"));
+	});
+
+	it("a retried create with the same Idempotency-Key returns the same group", async ({ expect }) => {
+		const first = await call("POST", "/v1/groups", { creator: "ik-alice", members: [] }, { "Idempotency-Key": "course-42" });
+		expect(first.status, JSON.stringify(first.json)).toBe(201);
+		const again = await call("POST", "/v1/groups", { creator: "ik-alice", members: [] }, { "Idempotency-Key": "course-42" });
+		const other = await call("POST", "/v1/groups", { creator: "ik-alice", members: [] }, { "Idempotency-Key": "course-43" });
+		expect(again.json.groupId).toBe(first.json.groupId);
+		expect(other.json.groupId).not.toBe(first.json.groupId);
+	});
+});
+
+describe("messages from the app's backend", () => {
+	it("are relayed at once with their digest; oversized or empty ones are refused here", async ({ expect }) => {
+		const id = await create("ms-alice", ["ms-bob"]);
+		proxy.groups.clear(); // groupServer does not hold the group (yet): it gets the whole state first
+		const pushed = await call("POST", `/v1/groups/${id}/messages`, { msg: "hello", digest: "hi" });
+		expect(pushed.json, JSON.stringify(pushed.json)).toEqual({ sent: true });
+		expect(proxy.calls.at(-1)).toEqual({ name: "pushGroupMsg", params: { groupId: id, msg: "hello", digest: "hi" } });
+		expect((await call("POST", "/v1/messages", { toUsers: ["ms-bob", "ms-zed"], msg: "sys", digest: "d" })).json).toEqual({ sent: true });
+		expect(proxy.calls.at(-1)).toEqual({ name: "pushSystemMsgToUsers", params: { toUsers: "ms-bob,ms-zed", msg: "sys", digest: "d" } });
+		await drainOutbox(id);
+		const before = proxy.calls.length;
+		expect((await call("POST", "/v1/messages", { toUsers: [], msg: "x", digest: "d" })).status).toBe(400);
+		expect((await call("POST", `/v1/groups/${id}/messages`, { msg: "x".repeat(8193), digest: "d" })).status).toBe(400);
+		expect((await call("POST", `/v1/groups/${id}/messages`, { msg: "x" })).status).toBe(400);
+		expect(proxy.calls.length).toBe(before);
+	});
+});

@@ -1,0 +1,67 @@
+import { vi } from "vitest";
+
+export const PROXY_URL = "http://proxy.test/";
+
+/**
+ * A stand-in for StarRTC's groupPushHttpProxy + groupServer, as the real ones
+ * behave (README): it keeps groupServer's copy of each group, answers
+ * GROUPPUSH_ERRID_GROUPID_NOT_SYNC for incremental calls on a group it does not
+ * hold, and can be taken down. Installed as the isolate's fetch.
+ */
+export class StubProxy {
+	readonly calls: { name: string; params: Record<string, string> }[] = [];
+	readonly groups = new Map<string, { members: string[]; ignoring: Set<string> }>();
+	down = false;
+
+	install(): this {
+		vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+			const url = new URL(String(input instanceof Request ? input.url : input));
+			if (!url.href.startsWith(PROXY_URL)) throw new TypeError(`unexpected fetch ${url.href}`);
+			if (this.down) throw new TypeError("connection refused");
+			const params = Object.fromEntries(new URLSearchParams(String(init?.body ?? "")));
+			const name = url.pathname.slice(1);
+			this.calls.push({ name, params });
+			return new Response(this.#answer(name, params), { headers: { "Content-Type": "text/plain" } });
+		});
+		return this;
+	}
+
+	/** The calls about one group, in the order they came. */
+	callsFor(groupId: string) {
+		return this.calls.filter((c) => c.params.groupId === groupId);
+	}
+
+	reset(): void {
+		this.calls.length = 0;
+		this.groups.clear();
+		this.down = false;
+	}
+
+	/** What a callback StarRTC made changes in its own copy (it applies our "1" answers itself). */
+	applyCallback(groupId: string, change: { add?: string[]; remove?: string[] }): void {
+		const group = this.groups.get(groupId);
+		if (!group) return;
+		for (const id of change.add ?? []) if (!group.members.includes(id)) group.members.push(id);
+		group.members = group.members.filter((id) => !(change.remove ?? []).includes(id));
+	}
+
+	#answer(name: string, p: Record<string, string>): string {
+		const groupId = p.groupId ?? "";
+		if (name === "pushSystemMsgToUsers") return p.toUsers ? '{"status":"1"}' : '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARSE_ERR"}';
+		if (!groupId) return '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARSE_ERR"}';
+		if (name === "syncGroupList") {
+			const members = p.groupList ? p.groupList.split(",") : [];
+			this.groups.set(groupId, { members, ignoring: new Set(p.ignoreList ? p.ignoreList.split(",") : []) });
+			return '{"status":"1"}';
+		}
+		const group = this.groups.get(groupId);
+		if (!group) return '{"status":"0","data":"GROUPPUSH_ERRID_GROUPID_NOT_SYNC"}';
+		const list = (key: string) => (p[key] ?? "").split(",").filter(Boolean);
+		if (name === "addUsersToGroup") this.applyCallback(groupId, { add: list("addedUsers") });
+		else if (name === "delUsersFromGroup") this.applyCallback(groupId, { remove: list("deledUsers") });
+		else if (name === "setPushIgnore") for (const id of list("ignoreList")) group.ignoring.add(id);
+		else if (name === "unsetPushIgnore") for (const id of list("ignoreList")) group.ignoring.delete(id);
+		else if (name !== "pushGroupMsg") return '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR"}';
+		return '{"status":"1"}';
+	}
+}
