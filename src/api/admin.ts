@@ -32,6 +32,19 @@ const appOnly = (c: Context<ApiEnv>): ApiFailure | undefined =>
 			? new ApiFailure(ApiError.Forbidden, "only the app's backend (API_TOKEN) changes groups")
 			: new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
 
+/** An optional list of ids: absent or [] is empty. */
+function emptyOr(value: unknown, name: string): string[] | ApiFailure {
+	return value === undefined || (Array.isArray(value) && value.length === 0) ? [] : userIdsField(value, name);
+}
+
+function groupName(value: unknown): string | ApiFailure {
+	const name = value ?? "";
+	if (typeof name !== "string" || utf8.encode(name).length > MAX_NAME_BYTES) {
+		return new ApiFailure(ApiError.BadRequest, "name must be a string of at most 64 KiB");
+	}
+	return name;
+}
+
 async function jsonBody(c: Context): Promise<Record<string, unknown> | ApiFailure> {
 	try {
 		const body: unknown = await c.req.json();
@@ -68,12 +81,10 @@ admin.post("/v1/groups", async (c) => {
 	if (body instanceof ApiFailure) return errorResponse(c, body);
 	const creator = userIdParam(typeof body.creator === "string" ? body.creator : "", "creator");
 	if (creator instanceof ApiFailure) return errorResponse(c, creator);
-	const listed = body.members === undefined || (Array.isArray(body.members) && body.members.length === 0) ? [] : userIdsField(body.members, "members");
+	const listed = emptyOr(body.members, "members");
 	if (listed instanceof ApiFailure) return errorResponse(c, listed);
-	const name = body.name ?? "";
-	if (typeof name !== "string" || utf8.encode(name).length > MAX_NAME_BYTES) {
-		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "name must be a string of at most 64 KiB"));
-	}
+	const name = groupName(body.name);
+	if (name instanceof ApiFailure) return errorResponse(c, name);
 	// The creator is always a member, and the first one, as with a create callback.
 	const members = [creator, ...listed.filter((id) => id !== creator)];
 	const limit = c.var.settings.maxGroupMembers;
@@ -86,6 +97,45 @@ admin.post("/v1/groups", async (c) => {
 	if (!created.ok) return errorResponse(c, fromGroupFailure(created, true));
 	const state = await callObject(() => c.env.GROUPS.getByName(created.value).state());
 	return state.ok ? c.json(state.value, 201) : errorResponse(c, fromGroupFailure(state, true));
+});
+
+/**
+ * Import: a group from another AEC server (the StarRTC sample) under its own id.
+ * The id counter is raised above it first, so ids minted here never meet it.
+ * `?overwrite=true` replaces a group that is here with other content.
+ */
+admin.put("/v1/groups/:groupId", async (c) => {
+	const denied = appOnly(c);
+	if (denied) return errorResponse(c, denied);
+	const groupId = groupIdParam(c.req.param("groupId"));
+	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
+	const body = await jsonBody(c);
+	if (body instanceof ApiFailure) return errorResponse(c, body);
+	const creator = userIdParam(typeof body.creator === "string" ? body.creator : "", "creator");
+	if (creator instanceof ApiFailure) return errorResponse(c, creator);
+	const members = emptyOr(body.members, "members");
+	if (members instanceof ApiFailure) return errorResponse(c, members);
+	const doNotDisturb = emptyOr(body.doNotDisturb, "doNotDisturb");
+	if (doNotDisturb instanceof ApiFailure) return errorResponse(c, doNotDisturb);
+	const name = groupName(body.name);
+	if (name instanceof ApiFailure) return errorResponse(c, name);
+	const createdAt = typeof body.createdAt === "number" ? body.createdAt : typeof body.createdAt === "string" ? Date.parse(body.createdAt) : Number.NaN;
+	if (!Number.isSafeInteger(createdAt) || createdAt < 0) {
+		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "createdAt must be a time (ms since 1970, or an ISO date)"));
+	}
+	const limit = c.var.settings.maxGroupMembers;
+	if (new Set([creator, ...members]).size > limit) return errorResponse(c, new ApiFailure(ApiError.GroupFull, `more than ${limit} members`));
+	const raised = await callObject(() => c.env.GROUP_IDS.getByName(COUNTER_NAME).raiseAbove(groupId));
+	if (!raised.ok) return errorResponse(c, fromGroupFailure(raised, true));
+	const overwrite = c.req.query("overwrite") === "true";
+	const imported = await callObject(() =>
+		c.env.GROUPS.getByName(groupId).importGroup({ groupId, creator, name, members, doNotDisturb, createdAt }, overwrite),
+	);
+	if (!imported.ok) return errorResponse(c, fromGroupFailure(imported, true));
+	const { result, version } = imported.value;
+	if (result === "conflict") return errorResponse(c, new ApiFailure(ApiError.GroupExists, `group ${groupId} is here with other content; ?overwrite=true replaces it`));
+	if (result === "deleted") return errorResponse(c, new ApiFailure(ApiError.GroupDeleted, `group ${groupId} was deleted here and never comes back`));
+	return c.json({ groupId, result, version }, result === "created" ? 201 : 200);
 });
 
 admin.post("/v1/groups/:groupId/members", async (c) => {

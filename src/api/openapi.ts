@@ -122,6 +122,28 @@ export const openApiDocument = {
 			},
 		},
 		"/v1/groups/{groupId}": {
+			put: {
+				summary: "Import a group from another AEC server under its own id; ids minted here stay above it",
+				security: appOnly,
+				parameters: [groupId, { name: "overwrite", in: "query", required: false, schema: { type: "boolean" } }],
+				requestBody: body(
+					{
+						creator: { type: "string" },
+						name: { type: "string" },
+						members: { type: "array", items: { type: "string" }, description: "in their order there; the creator is put first" },
+						doNotDisturb: { type: "array", items: { type: "string" } },
+						createdAt: { oneOf: [{ type: "integer" }, { type: "string", format: "date-time" }] },
+					},
+					["creator", "createdAt"],
+				),
+				responses: {
+					"200": json({ type: "object", properties: { groupId: { type: "string" }, result: { enum: ["unchanged", "replaced"] }, version: { type: "integer" } } }),
+					"201": json({ type: "object", properties: { groupId: { type: "string" }, result: { const: "created" }, version: { type: "integer" } } }),
+					...changeRefusals,
+					"409": { ...error, description: "GROUP_EXISTS (other content; ?overwrite=true replaces it) or GROUP_FULL" },
+					"410": { ...error, description: "GROUP_DELETED: deleted here; never comes back" },
+				},
+			},
 			delete: { summary: "Delete the group; its id is never used again", security: appOnly, parameters: [groupId], responses: { "200": state, ...changeRefusals } },
 			get: {
 				summary: "A group: name, creator, when it was created, how many members",

@@ -75,6 +75,20 @@ export class GroupIdCounter extends DurableObject<Env> {
 		return ok(groupId);
 	}
 
+	/** An imported group keeps its id: ids minted from now on are above it. Never lowers the counter. */
+	raiseAbove(groupId: string): Outcome<void> {
+		try {
+			this.#sql.exec(
+				`INSERT INTO next_group_id VALUES (1, ?)
+				 ON CONFLICT (singleton) DO UPDATE SET value = max(value, excluded.value)`,
+				Number(groupId),
+			);
+			return ok(undefined);
+		} catch (error) {
+			return fail(ErrorCode.InternalError, `id counter: ${String(error)}`);
+		}
+	}
+
 	#mint(): string {
 		const start = readSettings(this.env).groupIdStart;
 		// Raising GROUP_ID_START later moves the next id up; lowering it never moves it back.

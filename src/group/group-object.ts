@@ -23,6 +23,23 @@ export interface GroupInit {
 /** Where a change came from: a StarRTC callback (StarRTC applies it itself) or the app's backend (StarRTC must be told). */
 export type Origin = "starrtc" | "app";
 
+/** A group as another AEC server held it, for the import route. */
+export interface ImportedGroup {
+	readonly groupId: string;
+	readonly creator: string;
+	readonly name: string;
+	/** In their order there; the creator is put first, as on create. */
+	readonly members: readonly string[];
+	readonly doNotDisturb: readonly string[];
+	readonly createdAt: number;
+}
+
+/** created / replaced (with overwrite) / unchanged; conflict: other content is here; deleted: the id was deleted here. */
+export interface ImportResult {
+	readonly result: "created" | "replaced" | "unchanged" | "conflict" | "deleted";
+	readonly version: number;
+}
+
 /** A group's state after an app change, as the admin API answers it. */
 export interface GroupState {
 	readonly groupId: string;
@@ -214,7 +231,8 @@ export class GroupObject extends DurableObject<Env> {
 
 	/**
 	 * Deletes the group; the id is never used again. Its members and info go at
-	 * once; the storage itself is erased once the outbox has told the index.
+	 * once; what stays is its version row (a tombstone, so that not even an
+	 * import brings it back) and the outbox until it is delivered.
 	 */
 	deleteGroup(requester: string): Outcome<Answer> {
 		return this.#guarded(() => {
@@ -291,6 +309,65 @@ export class GroupObject extends DurableObject<Env> {
 		const memberCount = this.#group ? group.members.size : 0;
 		const starrtc = !proxy ? "off" : this.#outbox.starRtcStatus().pending ? "pending" : "told";
 		return { groupId: group.groupId, memberCount, version: group.version, starrtc };
+	}
+
+	/**
+	 * Imports a group from another AEC server under its own id (the admin import
+	 * route). Same content again: nothing changes. Other content: a conflict,
+	 * unless `overwrite`. A group deleted here never comes back. StarRTC is not
+	 * told: it already holds these groups under these ids.
+	 */
+	importGroup(imported: ImportedGroup, overwrite: boolean): Outcome<ImportResult> {
+		return this.#guarded<ImportResult>(() => {
+			const existing = this.#load();
+			if (!existing && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
+				return ok({ result: "deleted", version: 0 });
+			}
+			const members = [imported.creator, ...imported.members.filter((id) => id !== imported.creator)];
+			const dnd = new Set(imported.doNotDisturb.filter((id) => members.includes(id)));
+			if (existing) {
+				const same =
+					existing.creator === imported.creator &&
+					existing.name === imported.name &&
+					existing.createdAt === imported.createdAt &&
+					[...existing.members.keys()].join("\n") === members.join("\n") &&
+					existing.doNotDisturb.size === dnd.size &&
+					[...dnd].every((id) => existing.doNotDisturb.has(id));
+				if (same) return ok({ result: "unchanged", version: existing.version });
+				if (!overwrite) return ok({ result: "conflict", version: existing.version });
+			}
+			const group: Group = {
+				groupId: imported.groupId,
+				creator: imported.creator,
+				name: imported.name,
+				createdAt: imported.createdAt,
+				createKey: existing?.createKey ?? `import:${imported.groupId}`,
+				version: existing?.version ?? 0,
+				members: new Map(members.map((id, joined) => [id, joined])),
+				doNotDisturb: dnd,
+				nextJoin: members.length,
+			};
+			const leaving = existing ? [...existing.members.keys()].filter((id) => !group.members.has(id)) : [];
+			this.#commit(group, () => {
+				this.#sql.exec("DELETE FROM members");
+				this.#sql.exec("DELETE FROM group_info");
+				this.#sql.exec(
+					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+					group.groupId,
+					group.creator,
+					group.name,
+					group.createKey,
+					group.createdAt,
+				);
+				members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, ?)", id, joined, dnd.has(id) ? 1 : 0));
+				return [
+					...members.map((id) => [id, dnd.has(id) ? Membership.InWithDnd : Membership.In] as const),
+					...leaving.map((id) => [id, Membership.Out] as const),
+				];
+			});
+			this.#group = group;
+			return ok({ result: existing ? "replaced" : "created", version: group.version });
+		});
 	}
 
 	// ---- Changes, shared by both doors: each one commit, memory kept in step after it. ----
@@ -414,10 +491,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Delivers the outbox; see Outbox. Once a deleted group's outbox is empty, its storage goes. */
 	override async alarm(): Promise<void> {
-		const drained = await this.#outbox.deliver((news) => this.#tellStarRtc(news));
-		if (drained && this.#load() === null && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
-			await this.ctx.storage.deleteAll();
-		}
+		await this.#outbox.deliver((news) => this.#tellStarRtc(news));
 	}
 
 	/**

@@ -1,0 +1,74 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { shardOf } from "../../src/user-index/membership";
+import { TEST_API_TOKEN } from "../guard-token";
+import { createGroup, drainOutbox, post, roster, syncAll } from "../helpers";
+
+async function put(groupId: string, body: unknown, query = "") {
+	const response = await exports.default.fetch(
+		new Request(`http://aec.test/v1/groups/${groupId}${query}`, {
+			method: "PUT",
+			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json" },
+			body: JSON.stringify(body),
+		}),
+	);
+	return { status: response.status, json: (await response.json()) as { result?: string; error?: { code: string } } };
+}
+
+const sample = { creator: "im-alice", name: "from the sample", members: ["im-bob", "im-alice", "im-carol"], doNotDisturb: ["im-carol"], createdAt: "2024-05-01T10:00:00Z" };
+
+describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
+	it("creates it with the creator first and its DND flags, answers SYNC_ALL as before, and feeds the index", async ({ expect }) => {
+		const created = await put("4001", sample);
+		expect([created.status, created.json.result]).toEqual([201, "created"]);
+		expect(await syncAll("4001")).toBe(roster("im-alice,im-bob,im-carol", "im-carol"));
+		await drainOutbox("4001");
+		const page = await env.USER_INDEX.getByName(shardOf("im-bob", Number(env.INDEX_SHARDS))).groupsOf("im-bob", 10);
+		expect(page.ok && page.value.items.map((g) => [g.groupId, g.name])).toEqual([["4001", "from the sample"]]);
+	});
+
+	it("the same content again changes nothing; other content is a conflict unless ?overwrite=true", async ({ expect }) => {
+		await put("4002", sample);
+		expect(await put("4002", sample)).toMatchObject({ status: 200, json: { result: "unchanged" } });
+		const changed = { ...sample, members: ["im-bob"] };
+		const conflict = await put("4002", changed);
+		expect([conflict.status, conflict.json.error?.code]).toEqual([409, "GROUP_EXISTS"]);
+		expect(await syncAll("4002")).toBe(roster("im-alice,im-bob,im-carol", "im-carol"));
+		expect(await put("4002", changed, "?overwrite=true")).toMatchObject({ status: 200, json: { result: "replaced" } });
+		expect(await syncAll("4002")).toBe(roster("im-alice,im-bob"));
+		await drainOutbox("4002");
+		const carol = await env.USER_INDEX.getByName(shardOf("im-carol", Number(env.INDEX_SHARDS))).groupsOf("im-carol", 10);
+		expect(carol.ok && carol.value.items.map((g) => g.groupId)).not.toContain("4002");
+	});
+
+	it("raises the id counter above the imported id, and never lowers it", async ({ expect }) => {
+		await put("9000001", sample);
+		const next = Number(await createGroup("im-zed", ["im-zed"]));
+		expect(next).toBeGreaterThan(9000001);
+		await put("4003", sample);
+		expect(Number(await createGroup("im-zed", ["im-zed"]))).toBeGreaterThan(next);
+	});
+
+	it("a group deleted here never comes back, not even through an import", async ({ expect }) => {
+		await put("4004", sample);
+		expect((await post({ action: "AEC_GROUP_DEL", userId: "im-alice", groupId: "4004" })).body).toBe('{"status":"1"}');
+		await drainOutbox("4004");
+		const again = await put("4004", sample, "?overwrite=true");
+		expect([again.status, again.json.error?.code]).toEqual([410, "GROUP_DELETED"]);
+		expect(await syncAll("4004")).toBe('{"status":"0","data":"47"}');
+	});
+
+	it("refuses what a callback would refuse, and changes nothing", async ({ expect }) => {
+		for (const bad of [
+			{ ...sample, creator: "" },
+			{ ...sample, members: ["ok", "bad,comma"] },
+			{ ...sample, members: ["ctl\u0001"] },
+			{ ...sample, createdAt: "yesterday" },
+			{ ...sample, name: 42 },
+		]) {
+			const answer = await put("4005", bad);
+			expect([answer.status, answer.json.error?.code], JSON.stringify(bad)).toEqual([400, "BAD_REQUEST"]);
+		}
+		expect(await syncAll("4005")).toBe('{"status":"0","data":"47"}');
+	});
+});
