@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, it } from "vitest";
+import { afterEach, describe, it, vi } from "vitest";
 import { computeSign, verifySign } from "../../src/edge/sign";
 import { TEST_GUARD_TOKEN, failure, form, post, send, sendWith } from "../helpers";
 
@@ -12,6 +12,8 @@ const vectors = [
 ] as const;
 
 describe("sign", () => {
+	afterEach(() => vi.restoreAllMocks());
+
 	it("matches every vector of protocol.md", async ({ expect }) => {
 		for (const [token, data, sign] of vectors) {
 			expect(await computeSign(token, data)).toBe(sign);
@@ -101,6 +103,17 @@ describe("sign", () => {
 			expect(sent.error).toBe("BAD_SIGN");
 			expect(sent.status).toBe(200);
 		}
+	});
+
+	it("lets WebCrypto's verify decide (constant time): stubbed to refuse, the right sign fails; stubbed to accept, a wrong one passes", async ({ expect }) => {
+		const data = JSON.stringify({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "u" });
+		const right = await computeSign(TEST_GUARD_TOKEN, data);
+		const wrong = await computeSign("another-token", data);
+		const verify = vi.spyOn(crypto.subtle, "verify").mockResolvedValue(false);
+		expect((await send("/eventCenter", { method: "POST", body: form({ data, sign: right }) })).error).toBe("BAD_SIGN");
+		verify.mockResolvedValue(true);
+		expect((await send("/eventCenter", { method: "POST", body: form({ data, sign: wrong }) })).body).toBe('{"status":"1","data":"2"}');
+		expect(verify).toHaveBeenCalledTimes(2);
 	});
 
 	it("checks the sign before reading data, so unsigned junk is BAD_SIGN, not BAD_JSON", async ({ expect }) => {

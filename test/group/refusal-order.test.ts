@@ -4,7 +4,7 @@ import { createGroup, failure, post, syncAll, roster } from "../helpers";
 // README, Policy, "When more than one rule refuses": the callback itself, then the group,
 // then what nobody may do, then who asks, then what the change would lead to.
 const NEVER_MADE = "987654321";
-const refusal = async (fields: Record<string, string>) => {
+const refusal = async (fields: Record<string, string | undefined>) => {
 	const sent = await post(fields);
 	return [sent.body, sent.error];
 };
