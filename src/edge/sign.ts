@@ -14,19 +14,16 @@ function hmacKey(token: string): Promise<CryptoKey> {
 	return key;
 }
 
-function base64Bytes(text: string): Uint8Array | undefined {
-	try {
-		return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-	} catch {
-		return undefined;
-	}
-}
+// Base64 of a 20-byte MAC, exactly as StarRTC writes it: 27 characters, the last carrying no
+// stray bits, and one `=`. atob alone would also take a missing `=`, whitespace and stray bits.
+const SIGN_FORMAT = /^[A-Za-z0-9+/]{26}[AEIMQUYcgkosw048]=$/;
 
 /** Checks `sign` in constant time (WebCrypto's verify). */
 export async function verifySign(token: string, data: string, sign: string): Promise<boolean> {
 	// A sender that does not percent-encode turns `+` into a space on the way.
-	const mac = base64Bytes(sign.replaceAll(" ", "+"));
-	if (!mac || mac.length !== 20) return false;
+	const text = sign.replaceAll(" ", "+");
+	if (!SIGN_FORMAT.test(text)) return false;
+	const mac = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 	return crypto.subtle.verify("HMAC", await hmacKey(token), mac, utf8.encode(data));
 }
 

@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, it, vi } from "vitest";
+import configSource from "../src/config.ts?raw";
+import { computeSign } from "../src/edge/sign";
+import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
+
+// README "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
+// variable named in the log. Values at the edges of each range are taken.
+const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly string[] }> = {
+	// Any text is a token, and anything but "true" means false: no value of these is bad.
+	GUARD_TOKEN: { bad: [], good: [TEST_GUARD_TOKEN] },
+	ALLOW_UNSIGNED: { bad: [], good: ["true", "false", "yes", ""] },
+	MAX_CALLBACK_AGE_SECONDS: { bad: ["0", "-1", "31536001", "5m", "1.5", "Infinity"], good: ["1", "31536000", ""] },
+	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", ""] },
+	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", ""] },
+	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", ""] },
+	REMOVE_PERMISSION: { bad: ["admin", "Member", "everyone"], good: ["creator", "member", "anyone", ""] },
+	DELETE_PERMISSION: { bad: ["admin", "ANYONE", "nobody"], good: ["creator", "member", "anyone", ""] },
+	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", ""] },
+	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: [""] },
+	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", ""] },
+};
+
+/** A signed access validation: answered here whatever the policy, once the settings are read. */
+async function validate(variable: string, value: string) {
+	const data = JSON.stringify({ ts: String(Math.floor(Date.now() / 1000)), action: "AEC_ACCESS_VALIDATION", echostr: "e" });
+	const request = new Request("http://aec.test/eventCenter", {
+		method: "POST",
+		headers: { "Content-Type": "application/x-www-form-urlencoded" },
+		body: form({ data, sign: await computeSign(TEST_GUARD_TOKEN, data) }),
+	});
+	return sendWith(request, { ...env, [variable]: value });
+}
+
+describe("settings", () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it("the table covers every variable src/config.ts reads", ({ expect }) => {
+		const read = new Set([...configSource.matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]));
+		expect([...read].sort()).toEqual(Object.keys(settings).sort());
+	});
+
+	for (const [variable, { bad }] of Object.entries(settings)) {
+		for (const value of bad) {
+			it(`${variable}=${JSON.stringify(value)} makes a callback INTERNAL_ERROR and names the variable in the log`, async ({ expect }) => {
+				const lines: string[] = [];
+				vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+				const sent = await validate(variable, value);
+				expect([sent.body, sent.error]).toEqual([failure(1), "INTERNAL_ERROR"]);
+				expect(lines.join("\n")).toContain(variable);
+			});
+		}
+	}
+
+	it("takes the values at the edges of each range", async ({ expect }) => {
+		for (const [variable, { good }] of Object.entries(settings)) {
+			for (const value of good) {
+				expect((await validate(variable, value)).body, `${variable}=${value}`).toBe('{"status":"1","data":"e"}');
+			}
+		}
+	});
+});

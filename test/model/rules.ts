@@ -1,0 +1,150 @@
+import type { Role } from "../../src/config";
+
+/**
+ * The README's rules (sections "Policy", "Answers" and "Error codes"), written
+ * down in the order the README states them, as a reader would apply them. No
+ * code of src/ is imported or copied: only the `Role` type.
+ */
+export interface Policy {
+	readonly add: Role;
+	readonly remove: Role;
+	readonly delete: Role;
+	readonly maxMembers: number;
+}
+
+/** The StarRTC error-table entry the README gives each of our codes. */
+export const STARRTC_ENTRY = {
+	MALFORMED_ARGUMENT: 62,
+	BAD_JSON: 54,
+	BAD_SIGN: 53,
+	UNKNOWN_ACTION: 62,
+	UNKNOWN_GROUP: 47,
+	PERMISSION_DENIED: 53,
+	REMOVE_CREATOR: 53,
+	NOT_A_MEMBER: 49,
+	GROUP_FULL: 62,
+} as const;
+export type Refusal = keyof typeof STARRTC_ENTRY;
+
+/** What the service must answer: the exact body, and our own code (X-AEC-Error), null on success. */
+export interface Expected {
+	readonly body: string;
+	readonly code: Refusal | null;
+}
+
+export const refused = (code: Refusal): Expected => ({ body: `{"status":"0","data":"${STARRTC_ENTRY[code]}"}`, code });
+const done: Expected = { body: '{"status":"1"}', code: null };
+
+/** A group as the README describes it: members in join order, and who has DND on. */
+export class ModelGroup {
+	members: string[];
+	readonly doNotDisturb = new Set<string>();
+	deleted = false;
+
+	constructor(
+		readonly id: string,
+		readonly creator: string,
+		members: string[],
+	) {
+		this.members = members;
+	}
+
+	/** SYNC_ALL: groupList in join order; ignoreList (also in join order) only when someone has DND on. */
+	roster(): Expected {
+		const ignoring = this.members.filter((m) => this.doNotDisturb.has(m));
+		const ignoreList = ignoring.length ? `,"ignoreList":"${ignoring.join(",")}"` : "";
+		return { body: `{"status":"1","data":{"groupList":"${this.members.join(",")}"${ignoreList}}}`, code: null };
+	}
+}
+
+/** "Ids are trimmed, empty entries dropped, repeats merged." */
+export const idList = (text: string): string[] => [
+	...new Set(
+		text
+			.split(",")
+			.map((id) => id.trim())
+			.filter((id) => id !== ""),
+	),
+];
+
+/** "A permission is creator, member or anyone." */
+function mayAct(role: Role, group: ModelGroup, requester: string): Refusal | null {
+	switch (role) {
+		case "anyone":
+			return null;
+		case "member":
+			return group.members.includes(requester) ? null : "NOT_A_MEMBER";
+		case "creator":
+			return requester === group.creator ? null : "PERMISSION_DENIED";
+	}
+}
+
+export type Change =
+	| { readonly kind: "add" | "remove"; readonly requester: string; readonly list: string; readonly sync: boolean }
+	| { readonly kind: "doNotDisturb"; readonly requester: string; readonly on: boolean; readonly sync: boolean }
+	| { readonly kind: "delete"; readonly requester: string }
+	| { readonly kind: "sync" };
+
+/**
+ * One callback on an existing group id (or one never made: `group` undefined).
+ * When two reasons to refuse apply, the README's order decides (Policy, "When
+ * more than one rule refuses"): the callback itself, then the group, then what
+ * nobody may do, then who asks, then what the change would lead to.
+ */
+export function decide(policy: Policy, group: ModelGroup | undefined, change: Change): Expected {
+	// 1. The callback itself: a list naming nobody is malformed; one longer than a group may hold
+	//    can never be added (GROUP_FULL) and as a remove list is malformed.
+	if (change.kind === "add" || change.kind === "remove") {
+		const named = idList(change.list);
+		if (named.length === 0) return refused("MALFORMED_ARGUMENT");
+		if (named.length > policy.maxMembers) return refused(change.kind === "add" ? "GROUP_FULL" : "MALFORMED_ARGUMENT");
+	}
+	// 2. The group: never created, or deleted ("a group never comes back").
+	if (!group || group.deleted) return refused("UNKNOWN_GROUP");
+	const answer = (sync: boolean) => (sync ? group.roster() : done);
+
+	switch (change.kind) {
+		case "sync":
+			return group.roster();
+
+		case "add": {
+			const named = idList(change.list);
+			const denied = mayAct(policy.add, group, change.requester);
+			if (denied) return refused(denied);
+			// "Adding someone who is already a member changes nothing and succeeds."
+			const joining = named.filter((id) => !group.members.includes(id));
+			if (group.members.length + joining.length > policy.maxMembers) return refused("GROUP_FULL");
+			group.members.push(...joining);
+			return answer(change.sync);
+		}
+
+		case "remove": {
+			const named = idList(change.list);
+			// "Nobody removes the creator", whoever asks.
+			if (named.includes(group.creator)) return refused("REMOVE_CREATOR");
+			// "Anyone may remove themselves; removing others needs" REMOVE_PERMISSION.
+			if (named.some((id) => id !== change.requester)) {
+				const denied = mayAct(policy.remove, group, change.requester);
+				if (denied) return refused(denied);
+			}
+			// "Removing a non-member changes nothing and succeeds."
+			group.members = group.members.filter((m) => !named.includes(m));
+			for (const id of named) group.doNotDisturb.delete(id);
+			return answer(change.sync);
+		}
+
+		case "doNotDisturb":
+			// "The requester's own setting; they must be a member. Repeating it changes nothing."
+			if (!group.members.includes(change.requester)) return refused("NOT_A_MEMBER");
+			if (change.on) group.doNotDisturb.add(change.requester);
+			else group.doNotDisturb.delete(change.requester);
+			return answer(change.sync);
+
+		case "delete": {
+			const denied = mayAct(policy.delete, group, change.requester);
+			if (denied) return refused(denied);
+			group.deleted = true;
+			return done;
+		}
+	}
+}
