@@ -19,6 +19,14 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", ""] },
 	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: [""] },
 	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", ""] },
+	INDEX_SHARDS: { bad: ["0", "1025", "-3", "16.5", "many"], good: ["1", "1024", ""] },
+	USER_INDEX_FEED: { bad: ["true", "OFF", "no"], good: ["on", "off", ""] },
+	API_TOKEN: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
+	USER_TOKEN_SECRET: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
+	PUBLIC_READS: { bad: ["yes", "TRUE", "1"], good: ["true", "false", ""] },
+	API_CORS_ORIGINS: { bad: ["app.example.com", "https://app.example.com/path", "https://a.example,nope"], good: ["https://app.example.com", "*", "https://a.example, http://localhost:5173", ""] },
+	STARRTC_PROXY_URL: { bad: ["starrtc-host:19922", "ftp://host/", "not a url"], good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""] },
+	STARRTC_PROXY_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
 };
 
 /** A signed access validation: answered here whatever the policy, once the settings are read. */
