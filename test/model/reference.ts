@@ -1,10 +1,12 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { evictDurableObject, reset } from "cloudflare:test";
 import fc from "fast-check";
 import { expect, inject } from "vitest";
 import { computeSign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, form, post, send, type Sent } from "../helpers";
-import { type Change, type Expected, ModelGroup, type Policy, type Refusal, decide, idList, refused } from "./rules";
+import { TEST_API_TOKEN } from "../guard-token";
+import { TEST_GUARD_TOKEN, drainOutbox, form, post, send, type Sent } from "../helpers";
+import type { StubProxy } from "../starrtc/stub-proxy";
+import { type AppChange, type Change, type Expected, ModelGroup, type Policy, type Refusal, decide, decideApp, idList, refused } from "./rules";
 
 export type { Policy };
 
@@ -26,6 +28,10 @@ type Actor = { readonly member: boolean; readonly index: number };
 
 type Step = { readonly evictFirst: boolean } & (
 	| { kind: "create"; actor: number; users: number[] }
+	| { kind: "appCreate"; actor: number; users: number[] }
+	| { kind: "appAdd" | "appRemove"; group: number; users: number[] }
+	| { kind: "appRemoveOne" | "appDelete"; actor: Actor; group: number }
+	| { kind: "appDnd"; actor: Actor; group: number; on: boolean }
 	| { kind: "resend" }
 	| { kind: "sync"; group: number }
 	| { kind: "delete"; actor: Actor; group: number }
@@ -53,7 +59,31 @@ const steps = fc.oneof(
 	fc.record({ kind: fc.constant("doNotDisturb" as const), actor, group: slot, on: fc.boolean(), sync: fc.boolean() }),
 	fc.record({ kind: fc.constant("refused" as const), group: slot, variant: fc.nat(REFUSED_VARIANTS - 1) }),
 );
-const stepArbitrary: fc.Arbitrary<Step> = fc.tuple(steps, evictFirst).map(([step, evict]) => ({ ...step, evictFirst: evict }));
+/** The app's own changes through /v1 (README "Changing groups from the app's backend"). */
+const appSteps = fc.oneof(
+	fc.record({ kind: fc.constant("appCreate" as const), actor: who, users: list }),
+	fc.record({ kind: fc.constantFrom("appAdd" as const, "appRemove" as const), group: slot, users: list.filter((l) => l.length > 0) }),
+	fc.record({ kind: fc.constantFrom("appRemoveOne" as const, "appDelete" as const), actor, group: slot }),
+	fc.record({ kind: fc.constant("appDnd" as const), actor, group: slot, on: fc.boolean() }),
+);
+const withEviction = (arbitrary: fc.Arbitrary<Omit<Step, "evictFirst">>): fc.Arbitrary<Step> =>
+	fc.tuple(arbitrary, evictFirst).map(([step, evict]) => ({ ...step, evictFirst: evict }) as Step);
+const stepArbitrary = withEviction(steps as fc.Arbitrary<Omit<Step, "evictFirst">>);
+/** Callbacks and app changes mixed, about one step in three from the app. */
+const mixedStepArbitrary = withEviction(fc.oneof({ arbitrary: steps, weight: 2 }, { arbitrary: appSteps, weight: 1 }) as fc.Arbitrary<Omit<Step, "evictFirst">>);
+
+/**
+ * What a model run checks besides the callbacks: the app's changes through /v1,
+ * the reads (after every step, once every outbox has drained: each user's
+ * groups and each group's members through both read APIs), and StarRTC's copy
+ * of each group as a stub proxy holds it.
+ */
+export interface ModelOptions {
+	readonly app?: boolean;
+	/** Check the reads after every `readsEvery`-th step and after the last (1: after every step). */
+	readonly readsEvery?: number;
+	readonly proxy?: StubProxy;
+}
 
 const ACTIONS = {
 	add: ["AEC_GROUP_ADD_USER", "AEC_GROUP_ADD_USER_AND_SYNC_ALL"],
@@ -82,6 +112,7 @@ export class ReferenceModel {
 		readonly policy: Policy,
 		readonly run: string,
 		readonly coverage: Coverage,
+		readonly options: ModelOptions = {},
 	) {}
 
 	#group(slotIndex: number): ModelGroup | undefined {
@@ -124,10 +155,14 @@ export class ReferenceModel {
 		const what = `step ${index} ${JSON.stringify(step)}`;
 
 		if (step.kind === "create" || step.kind === "resend") return this.#create(step, index, what);
+		if (step.kind === "appCreate") return this.#appCreate(step, index, what);
 
 		const group = this.#group(step.group);
 		const groupId = group?.id ?? UNKNOWN_GROUP;
 		if (step.kind === "refused") return this.#refused(step.variant, groupId, what);
+		if (step.kind === "appAdd" || step.kind === "appRemove" || step.kind === "appRemoveOne" || step.kind === "appDnd" || step.kind === "appDelete") {
+			return this.#app(step, group, groupId, what);
+		}
 
 		const requester = "actor" in step ? this.#actor(step.actor, group) : "";
 		let change: Change;
@@ -153,8 +188,137 @@ export class ReferenceModel {
 				break;
 			}
 		}
+		const before = group && { members: [...group.members], deleted: group.deleted };
 		const sent = await post(fields);
-		this.#check(sent, decide(this.policy, group, change), fields.action ?? "", what);
+		const expected = decide(this.policy, group, change);
+		this.#check(sent, expected, fields.action ?? "", what);
+		if (group && before && expected.code === null) this.#starRtcApplies(group, change, before);
+	}
+
+	/**
+	 * StarRTC applies a change its own callback made to its own copy (the stub
+	 * proxy's); a group it does not hold it learns whole, as a *_AND_SYNC_ALL
+	 * answer would give it.
+	 */
+	#starRtcApplies(group: ModelGroup, change: Change, before: { members: string[]; deleted: boolean }): void {
+		const proxy = this.options.proxy;
+		if (!proxy || change.kind === "sync") return;
+		if (group.deleted) return void proxy.groups.delete(group.id);
+		const copy = proxy.groups.get(group.id);
+		if (!copy) return void proxy.groups.set(group.id, { members: [...group.members], ignoring: new Set(group.doNotDisturb) });
+		if (change.kind === "add") proxy.applyCallback(group.id, { add: group.members.filter((m) => !before.members.includes(m)) });
+		if (change.kind === "remove") proxy.applyCallback(group.id, { remove: idList(change.list) });
+		if (change.kind === "doNotDisturb") {
+			if (change.on) copy.ignoring.add(change.requester);
+			else copy.ignoring.delete(change.requester);
+		}
+		if (change.kind === "remove") for (const id of idList(change.list)) copy.ignoring.delete(id);
+	}
+
+	/** The app's changes: the README's rules for the app (no permission rules), answered through /v1. */
+	async #app(step: Step, group: ModelGroup | undefined, groupId: string, what: string): Promise<void> {
+		let change: AppChange;
+		let method: string;
+		let path: string;
+		let body: unknown;
+		const user = "actor" in step && typeof step.actor === "object" ? this.#actor(step.actor, group) : "";
+		switch (step.kind) {
+			case "appAdd":
+			case "appRemove": {
+				const users = [...new Set(step.users.map((u) => USERS[u] ?? ""))];
+				change = { kind: step.kind, users };
+				[method, path, body] = ["POST", `/v1/groups/${groupId}/members${step.kind === "appRemove" ? "/remove" : ""}`, { userIds: users }];
+				break;
+			}
+			case "appRemoveOne":
+				change = { kind: "appRemoveOne", user };
+				[method, path] = ["DELETE", `/v1/groups/${groupId}/members/${encodeURIComponent(user)}`];
+				break;
+			case "appDnd":
+				change = { kind: "appDnd", user, on: step.on };
+				[method, path] = [step.on ? "PUT" : "DELETE", `/v1/groups/${groupId}/members/${encodeURIComponent(user)}/dnd`];
+				break;
+			case "appDelete":
+				change = { kind: "appDelete" };
+				[method, path] = ["DELETE", `/v1/groups/${groupId}`];
+				break;
+			default:
+				throw new Error(`not an app step: ${what}`);
+		}
+		const answer = await appCall(method, path, body);
+		const expected = decideApp(this.policy, group, change);
+		this.coverage.actions.add(step.kind);
+		this.coverage.codes.add(`app:${expected.code ?? "OK"}`);
+		const code = (answer.json as { error?: { code?: string } }).error?.code ?? null;
+		if (answer.status !== expected.status || code !== expected.code) {
+			throw new Error(`${what}: /v1 answered ${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}, the model expects ${expected.status} ${expected.code}`);
+		}
+		if (expected.code === null && group && !group.deleted) {
+			const state = answer.json as { memberCount?: number };
+			if (state.memberCount !== group.members.length) throw new Error(`${what}: memberCount ${state.memberCount}, the model has ${group.members.length}`);
+		}
+	}
+
+	async #appCreate(step: Step & { kind: "appCreate" }, index: number, what: string): Promise<void> {
+		const creator = USERS[step.actor] ?? "";
+		const listed = step.users.map((u) => USERS[u] ?? "");
+		const name = `${this.run}-${index}`;
+		const answer = await appCall("POST", "/v1/groups", { creator, members: listed, name });
+		const members = [...new Set([creator, ...listed])];
+		this.coverage.actions.add("appCreate");
+		if (members.length > this.policy.maxMembers) {
+			const code = (answer.json as { error?: { code?: string } }).error?.code;
+			if (answer.status !== 409 || code !== "GROUP_FULL") throw new Error(`${what}: /v1 answered ${answer.status} ${code}, the model expects 409 GROUP_FULL`);
+			return;
+		}
+		const id = (answer.json as { groupId?: string }).groupId;
+		if (answer.status !== 201 || !id || Number(id) <= this.#lastId) throw new Error(`${what}: create answered ${answer.status} ${JSON.stringify(answer.json)}`);
+		this.#lastId = Number(id);
+		this.groups.push(new ModelGroup(id, creator, members, name));
+	}
+
+	/**
+	 * The reads, once every outbox has drained: each user's groups (/v1 and
+	 * list.php, as sets: join order is tested in test/api) and each group's
+	 * members (/v1 in join order with DND flags, and members.php); and StarRTC's
+	 * copy of each group, when a stub proxy stands in for it.
+	 */
+	async checkReads(index: number): Promise<void> {
+		await Promise.all(this.groups.map((g) => drainOutbox(g.id)));
+		this.coverage.actions.add("reads");
+		const live = this.groups.filter((g) => !g.deleted);
+		for (const user of USERS) {
+			const expected = live
+				.filter((g) => g.members.includes(user))
+				.map((g) => JSON.stringify([g.id, g.name, g.creator, g.doNotDisturb.has(user)]))
+				.sort();
+			const v1 = (await appCall("GET", `/v1/users/${encodeURIComponent(user)}/groups?limit=1000`)).json as { groups: { groupId: string; name: string; creator: string; doNotDisturb: boolean }[] };
+			const ours = v1.groups.filter((g) => this.groups.some((m) => m.id === g.groupId)).map((g) => JSON.stringify([g.groupId, g.name, g.creator, g.doNotDisturb])).sort();
+			if (JSON.stringify(ours) !== JSON.stringify(expected)) throw new Error(`after step ${index}: ${user}'s groups are ${ours}, the model has ${expected}`);
+			const demo = (await appCall("GET", `/group/list.php?userId=${encodeURIComponent(user)}`)).json as { status: number; data: { groupId: string; groupName: string; creator: string }[] };
+			const demoOurs = demo.data.filter((g) => this.groups.some((m) => m.id === g.groupId)).map((g) => JSON.stringify([g.groupId, g.groupName, g.creator])).sort();
+			const demoExpected = expected.map((e) => JSON.stringify((JSON.parse(e) as unknown[]).slice(0, 3))).sort();
+			if (demo.status !== 1 || JSON.stringify(demoOurs) !== JSON.stringify(demoExpected)) throw new Error(`after step ${index}: list.php for ${user} is ${demoOurs}, the model has ${demoExpected}`);
+		}
+		for (const group of this.groups) {
+			const page = await appCall("GET", `/v1/groups/${group.id}/members?limit=1000`);
+			if (group.deleted) {
+				if (page.status !== 404) throw new Error(`after step ${index}: deleted group ${group.id} answered ${page.status}`);
+				if (this.options.proxy?.groups.get(group.id)?.members.length) throw new Error(`after step ${index}: StarRTC still holds deleted group ${group.id}`);
+				continue;
+			}
+			const members = (page.json as { members: { userId: string; doNotDisturb: boolean }[] }).members;
+			const expected = group.members.map((m) => ({ userId: m, doNotDisturb: group.doNotDisturb.has(m) }));
+			if (JSON.stringify(members) !== JSON.stringify(expected)) throw new Error(`after step ${index}: group ${group.id} members ${JSON.stringify(members)}, the model has ${JSON.stringify(expected)}`);
+			const demo = (await appCall("GET", `/group/members.php?userId=${encodeURIComponent(group.creator)}&groupId=${group.id}`)).text;
+			const demoExpected = JSON.stringify({ status: 1, data: { userIdList: group.members.join(","), isIgnore: group.doNotDisturb.has(group.creator) ? "1" : "0" } });
+			if (demo !== demoExpected) throw new Error(`after step ${index}: members.php of ${group.id} is ${demo}, the model has ${demoExpected}`);
+			const copy = this.options.proxy?.groups.get(group.id);
+			if (this.options.proxy && copy) {
+				const same = [...copy.members].sort().join(",") === [...group.members].sort().join(",") && [...copy.ignoring].sort().join(",") === [...group.doNotDisturb].sort().join(",");
+				if (!same) throw new Error(`after step ${index}: StarRTC holds ${group.id} as ${copy.members} / ${[...copy.ignoring]}, the model has ${group.members} / ${[...group.doNotDisturb]}`);
+			}
+		}
 	}
 
 	async #create(step: Step & { kind: "create" | "resend" }, index: number, what: string): Promise<void> {
@@ -178,7 +342,8 @@ export class ReferenceModel {
 		if (!id || Number(id) <= this.#lastId || sent.error !== null) throw new Error(`${what}: create answered ${sent.body}, after id ${this.#lastId}`);
 		this.#lastId = Number(id);
 		this.#lastCreate = { data, id };
-		this.groups.push(new ModelGroup(id, creator, members));
+		this.groups.push(new ModelGroup(id, creator, members, `${this.run}-${index}`));
+		this.options.proxy?.groups.set(id, { members: [...members], ignoring: new Set() });
 	}
 
 	/** Callbacks the README refuses before any group is looked at, each with the code its error table names. */
@@ -219,28 +384,48 @@ export const modelTimeout = () => 60_000 + inject("modelRuns") * 1000;
 let runs = 0;
 
 /** The property: any sequence of steps leaves the service and the model in agreement. */
-export function modelProperty(policy: Policy, coverage: Coverage) {
+export function modelProperty(policy: Policy, coverage: Coverage, options: ModelOptions = {}) {
 	// Every sequence starts with a create, so most steps act on a real group.
 	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list, evictFirst: fc.constant(false) });
-	const sequence = fc.tuple(first, fc.array(stepArbitrary, { minLength: 5, maxLength: 49, size: "max" })).map(([a, rest]) => [a, ...rest]);
+	const rest = options.app ? mixedStepArbitrary : stepArbitrary;
+	const readsEvery = options.readsEvery;
+	const sequence = fc.tuple(first, fc.array(rest, { minLength: 5, maxLength: readsEvery ? 24 : 49, size: "max" })).map(([a, more]) => [a, ...more]);
 	return fc.asyncProperty(sequence, async (sequenceSteps) => {
 		// Sequences share nothing, so storage is wiped now and then: thousands of live objects
 		// would otherwise slow the runtime down on long runs.
 		if (runs % 100 === 99) await reset();
-		const model = new ReferenceModel(policy, `run${runs++}-${crypto.randomUUID().slice(0, 8)}`, coverage);
+		options.proxy?.reset();
+		const model = new ReferenceModel(policy, `run${runs++}-${crypto.randomUUID().slice(0, 8)}`, coverage, options);
 		for (const [index, step] of sequenceSteps.entries()) {
-			await model.step(step, index);
+			await model.step(step as Step, index);
 			await model.checkAll(index);
+			if (readsEvery && (index % readsEvery === readsEvery - 1 || index === sequenceSteps.length - 1)) await model.checkReads(index);
 		}
 	});
 }
 
+/** A call to the app's API with the API token. */
+async function appCall(method: string, path: string, body?: unknown) {
+	const response = await exports.default.fetch(
+		new Request(`http://aec.test${path}`, {
+			method,
+			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json" },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		}),
+	);
+	const text = await response.text();
+	return { status: response.status, text, json: JSON.parse(text) as unknown };
+}
+
 /** Every group action, and every code a group callback can get under `policy`. */
-export function expectedCoverage(policy: Policy): Coverage {
+export function expectedCoverage(policy: Policy, options: ModelOptions = {}): Coverage {
 	const actions = ["AEC_GROUP_CREATE", "resend", "refused", "evict", ...Object.values(ACTIONS).flat(), "AEC_GROUP_SYNC_ALL", "AEC_GROUP_DEL"];
+	if (options.app) actions.push("appCreate", "appAdd", "appRemove", "appRemoveOne", "appDnd", "appDelete");
+	if (options.readsEvery) actions.push("reads");
 	const codes: string[] = ["OK", "MALFORMED_ARGUMENT", "BAD_JSON", "BAD_SIGN", "UNKNOWN_ACTION", "UNKNOWN_GROUP", "REMOVE_CREATOR", "NOT_A_MEMBER", "GROUP_FULL"];
 	// Only a `creator` permission can refuse with PERMISSION_DENIED.
 	if ([policy.add, policy.remove, policy.delete].includes("creator")) codes.push("PERMISSION_DENIED");
+	if (options.app) codes.push("app:OK", "app:UNKNOWN_GROUP", "app:REMOVE_CREATOR", "app:NO_SUCH_MEMBER");
 	return { actions: new Set(actions), codes: new Set(codes) };
 }
 
@@ -248,12 +433,12 @@ export function expectedCoverage(policy: Policy): Coverage {
  * Runs the property with the run count, seed and path vitest.config.ts provides,
  * then asserts it covered every action and every code (not when replaying one case).
  */
-export async function checkAgainstModel(policy: Policy): Promise<void> {
+export async function checkAgainstModel(policy: Policy, options: ModelOptions = {}, numRuns = inject("modelRuns")): Promise<void> {
 	const seen: Coverage = { actions: new Set(), codes: new Set() };
-	await fc.assert(modelProperty(policy, seen), { numRuns: inject("modelRuns"), seed: inject("modelSeed"), path: inject("modelPath") });
+	await fc.assert(modelProperty(policy, seen, options), { numRuns, seed: inject("modelSeed"), path: inject("modelPath") });
 	console.log(JSON.stringify({ actions: [...seen.actions], codes: [...seen.codes] }));
 	if (inject("modelPath") !== undefined) return;
-	const wanted = expectedCoverage(policy);
+	const wanted = expectedCoverage(policy, options);
 	expect([...wanted.actions].filter((a) => !seen.actions.has(a)), "actions never sent").toEqual([]);
 	expect([...wanted.codes].filter((c) => !seen.codes.has(c)), "codes never answered").toEqual([]);
 }

@@ -45,6 +45,7 @@ export class ModelGroup {
 		readonly id: string,
 		readonly creator: string,
 		members: string[],
+		readonly name = "",
 	) {
 		this.members = members;
 	}
@@ -146,5 +147,55 @@ export function decide(policy: Policy, group: ModelGroup | undefined, change: Ch
 			group.deleted = true;
 			return done;
 		}
+	}
+}
+
+// ---- The app's own changes (README "Changing groups from the app's backend") ----
+
+/** What an admin route must answer: its HTTP status and error code (null on success). */
+export interface AppExpected {
+	readonly status: number;
+	readonly code: string | null;
+}
+
+export type AppChange =
+	| { readonly kind: "appAdd" | "appRemove"; readonly users: string[] }
+	| { readonly kind: "appRemoveOne"; readonly user: string }
+	| { readonly kind: "appDnd"; readonly user: string; readonly on: boolean }
+	| { readonly kind: "appDelete" };
+
+const appOk: AppExpected = { status: 200, code: null };
+
+/**
+ * "The app is the authority": no permission rules; the id rules, the member
+ * limit, "never remove the creator", all or nothing and "no revival after
+ * delete" apply. Changing nothing (an add of a member, a remove of a
+ * non-member, DND as it is) succeeds.
+ */
+export function decideApp(policy: Policy, group: ModelGroup | undefined, change: AppChange): AppExpected {
+	if (!group || group.deleted) return { status: 404, code: "UNKNOWN_GROUP" };
+	switch (change.kind) {
+		case "appAdd": {
+			const joining = change.users.filter((id) => !group.members.includes(id));
+			if (group.members.length + joining.length > policy.maxMembers) return { status: 409, code: "GROUP_FULL" };
+			group.members.push(...joining);
+			return appOk;
+		}
+		case "appRemove":
+		case "appRemoveOne": {
+			const users = change.kind === "appRemoveOne" ? [change.user] : change.users;
+			if (users.includes(group.creator)) return { status: 409, code: "REMOVE_CREATOR" };
+			group.members = group.members.filter((m) => !users.includes(m));
+			for (const id of users) group.doNotDisturb.delete(id);
+			return appOk;
+		}
+		case "appDnd":
+			if (!group.members.includes(change.user)) return { status: 404, code: "NO_SUCH_MEMBER" };
+			if (change.on) group.doNotDisturb.add(change.user);
+			else group.doNotDisturb.delete(change.user);
+			return appOk;
+		case "appDelete":
+			group.deleted = true;
+			return appOk;
 	}
 }
