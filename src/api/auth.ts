@@ -24,7 +24,7 @@ async function sameSecret(given: string, secret: string): Promise<boolean> {
 /** Reads `Authorization: Bearer <API_TOKEN or user JWT>`; no header is an anonymous caller. */
 export async function identify(authorization: string | undefined, settings: Settings): Promise<Caller | ApiFailure> {
 	if (authorization === undefined) return { kind: "anonymous" };
-	const token = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
+	const token = authorization.match(/^Bearer +(\S+)$/i)?.[1];
 	if (!token) return new ApiFailure(ApiError.TokenMalformed, "Authorization must be `Bearer <token>`");
 	if (settings.apiToken !== undefined && (await sameSecret(token, settings.apiToken))) return { kind: "app" };
 	if (token.split(".").length !== 3) return new ApiFailure(ApiError.TokenBadSignature, "not the API token, and not a user token");
