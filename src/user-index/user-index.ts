@@ -52,11 +52,14 @@ export class UserIndex extends DurableObject<Env> {
 	}
 
 	#applyOne({ groupId, version, at, name, creator, deleted, users }: MembershipDelta): void {
+		// The group's row changes only when what it shows does (an import may rename; a delete
+		// hides it), so a member's change writes no row here.
 		this.#sql.exec(
 			`INSERT INTO groups VALUES (?, ?, ?, ?, ?)
 			 ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, creator = excluded.creator,
 			   deleted = excluded.deleted, version = excluded.version
-			 WHERE excluded.version > groups.version`,
+			 WHERE excluded.version > groups.version
+			   AND (excluded.name != groups.name OR excluded.creator != groups.creator OR excluded.deleted != groups.deleted)`,
 			groupId,
 			name,
 			creator,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
+import type { GroupIdCounter, GroupObject, UserIndex } from "../../src/index";
 import { createGroup, post } from "../helpers";
 
 // Rows read and written per callback, from the SQL cursors' own counters: what
@@ -15,8 +16,8 @@ let cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
 const DELIVERY = /^(SELECT seq, |SELECT payload FROM outbox|DELETE FROM outbox|SELECT 1 FROM outbox|INSERT OR REPLACE INTO starrtc_delivery)/;
 
 /** Counts the rows of every statement the object runs for a callback while `action` is under way. */
-async function rowsFor(object: string | DurableObjectStub, action: () => Promise<unknown>): Promise<Rows> {
-	const stub = typeof object === "string" ? env.GROUPS.getByName(object) : object;
+async function rowsFor(object: string | DurableObjectStub<GroupObject> | DurableObjectStub<GroupIdCounter> | DurableObjectStub<UserIndex>, action: () => Promise<unknown>): Promise<Rows> {
+	const stub: DurableObjectStub = typeof object === "string" ? env.GROUPS.getByName(object) : (object as unknown as DurableObjectStub);
 	await runInDurableObject(stub, (_, state) => {
 		const sql = state.storage.sql;
 		if (Object.hasOwn(sql, "exec")) return; // already counting
@@ -84,5 +85,23 @@ describe("rows per callback", () => {
 			info: state.storage.sql.exec("SELECT count(*) AS n FROM group_info").one().n,
 		}));
 		expect(stored).toEqual({ members: 5, info: 1 });
+	});
+});
+
+describe("rows per delivered change (the user index)", () => {
+	it("a shard applying one member's change writes its membership row (and its join-order index entry) and the group's row", async ({ expect }) => {
+		const { Membership } = await import("../../src/user-index/membership");
+		const shard = env.USER_INDEX.getByName("shard-cost");
+		const delta = (version: number, state: 0 | 1 | 2) => ({ groupId: "777001", version, at: version, name: "n", creator: "c", deleted: false, users: [["cost-u", state] as const] });
+		await shard.apply([delta(1, Membership.In)]);
+		const join = await rowsFor(shard, () => shard.apply([delta(2, Membership.In)]));
+		const dnd = await rowsFor(shard, () => shard.apply([delta(3, Membership.InWithDnd)]));
+		const leave = await rowsFor(shard, () => shard.apply([delta(4, Membership.Out)]));
+		const repeat = await rowsFor(shard, () => shard.apply([delta(4, Membership.Out)]));
+		console.log(JSON.stringify({ join, dnd, leave, repeat }));
+		expect(join.written).toBe(2);
+		expect(dnd.written).toBe(2);
+		expect(leave.written).toBeLessThanOrEqual(2);
+		expect(repeat.written).toBe(0);
 	});
 });
