@@ -14,6 +14,19 @@ export interface GroupInit {
 	readonly createKey: string;
 }
 
+/**
+ * With MAX_CALLBACK_AGE_SECONDS on, a mutating callback carries the digest of its
+ * data: the group applies one data text once, and answers an exact repeat within
+ * `keepMs` as a success without applying it.
+ */
+export interface ReplayGuard {
+	readonly key: string;
+	readonly keepMs: number;
+}
+
+/** Expired replay records are deleted at most this often per object. */
+const REPLAY_PRUNE_MS = 60_000;
+
 /** The group as this instance knows it; loaded once, then kept in step with every write. */
 interface Group {
 	readonly creator: string;
@@ -30,7 +43,8 @@ interface Group {
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
 // exactly one row and no secondary index; join order lives in `joined` and is
-// only sorted on when the object wakes.
+// only sorted on when the object wakes. The schema is made by `create` only, so
+// an object asked about a group that was never created writes nothing at all.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS group_info (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -45,6 +59,10 @@ CREATE TABLE IF NOT EXISTS members (
 	joined INTEGER NOT NULL,
 	dnd INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS recent_callbacks (
+	callback_key TEXT PRIMARY KEY,
+	received_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group (never created, or deleted)");
@@ -58,11 +76,17 @@ export class GroupObject extends DurableObject<Env> {
 	readonly #sql: SqlStorage;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
+	/** Whether storage holds the tables: only once a group was created here. */
+	#hasSchema: boolean;
+	#prunedAt = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
-		this.#sql.exec(SCHEMA);
+		// A read: an object for a never-created group must leave no storage behind.
+		this.#hasSchema = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_info'").toArray().length > 0;
+		// Groups made before the replay cache existed get its table here; for the rest this is a no-op.
+		if (this.#hasSchema) this.#sql.exec(SCHEMA);
 	}
 
 	/** Makes the group; repeating the same create (same createKey) changes nothing. */
@@ -75,6 +99,7 @@ export class GroupObject extends DurableObject<Env> {
 					: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
 			}
 			this.ctx.storage.transactionSync(() => {
+				this.#sql.exec(SCHEMA);
 				this.#sql.exec(
 					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
 					init.groupId,
@@ -85,6 +110,7 @@ export class GroupObject extends DurableObject<Env> {
 				);
 				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
 			});
+			this.#hasSchema = true;
 			this.#group = {
 				creator: init.creator,
 				createKey: init.createKey,
@@ -104,10 +130,11 @@ export class GroupObject extends DurableObject<Env> {
 	}
 
 	/** Adds who is not a member yet; with `sync`, answers with the roster right after. */
-	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
+	addMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
 			const denied = this.#permit(group, requester, permissions.add);
 			if (denied) return denied;
@@ -115,16 +142,16 @@ export class GroupObject extends DurableObject<Env> {
 			if (group.members.size + joining.length > limit) {
 				return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
 			}
+			this.#commit(replay, joining.length > 0, () => {
+				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
+			});
 			if (joining.length) {
-				this.ctx.storage.transactionSync(() => {
-					joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
-				});
 				for (const id of joining) group.members.set(id, group.nextJoin++);
 				// Joiners go last, so a cached list only grows at its end.
 				if (group.groupList !== undefined) group.groupList += `,${joining.join(",")}`;
 				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : Answer.done());
+			return ok(this.#answer(group, sync));
 		});
 	}
 
@@ -132,20 +159,21 @@ export class GroupObject extends DurableObject<Env> {
 	 * Removes who is a member. Anyone may remove themselves; removing others needs
 	 * REMOVE_PERMISSION; nobody removes the creator.
 	 */
-	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
+	removeMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
 			if (users.some((id) => id !== requester)) {
 				const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
 				if (denied) return denied;
 			}
 			const leaving = users.filter((id) => group.members.has(id));
+			this.#commit(replay, leaving.length > 0, () => {
+				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
+			});
 			if (leaving.length) {
-				this.ctx.storage.transactionSync(() => {
-					for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
-				});
 				for (const id of leaving) {
 					group.members.delete(id);
 					if (group.doNotDisturb.delete(id)) group.ignoreList = undefined;
@@ -153,24 +181,28 @@ export class GroupObject extends DurableObject<Env> {
 				group.groupList = undefined;
 				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : Answer.done());
+			return ok(this.#answer(group, sync));
 		});
 	}
 
 	/** Sets or clears the requester's own "do not disturb" in this group. */
-	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Answer> {
+	setDoNotDisturb(requester: string, on: boolean, sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-			if (group.doNotDisturb.has(requester) !== on) {
+			const changes = group.doNotDisturb.has(requester) !== on;
+			this.#commit(replay, changes, () => {
 				this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, requester);
+			});
+			if (changes) {
 				if (on) group.doNotDisturb.add(requester);
 				else group.doNotDisturb.delete(requester);
 				group.ignoreList = undefined;
 				group.roster = undefined;
 			}
-			return ok(sync ? this.#roster(group) : Answer.done());
+			return ok(this.#answer(group, sync));
 		});
 	}
 
@@ -189,6 +221,7 @@ export class GroupObject extends DurableObject<Env> {
 			return this.#failed(error);
 		}
 		this.#group = null;
+		this.#hasSchema = false;
 		return allowed;
 	}
 
@@ -219,8 +252,40 @@ export class GroupObject extends DurableObject<Env> {
 		return undefined;
 	}
 
+	/** Whether this exact callback was applied here within its window. */
+	#isReplay(replay: ReplayGuard | undefined): boolean {
+		if (!replay) return false;
+		const seen = this.#sql
+			.exec<{ received_at: number }>("SELECT received_at FROM recent_callbacks WHERE callback_key = ?", replay.key)
+			.toArray()[0];
+		return seen !== undefined && seen.received_at >= Date.now() - replay.keepMs;
+	}
+
+	/**
+	 * Writes an accepted change and, in the same transaction, its replay record.
+	 * With neither a change nor a record to write, nothing is written.
+	 */
+	#commit(replay: ReplayGuard | undefined, changes: boolean, write: () => void): void {
+		if (!changes && !replay) return;
+		this.ctx.storage.transactionSync(() => {
+			if (changes) write();
+			if (!replay) return;
+			const now = Date.now();
+			if (now - this.#prunedAt > REPLAY_PRUNE_MS) {
+				this.#sql.exec("DELETE FROM recent_callbacks WHERE received_at < ?", now - replay.keepMs);
+				this.#prunedAt = now;
+			}
+			this.#sql.exec("INSERT OR REPLACE INTO recent_callbacks VALUES (?, ?)", replay.key, now);
+		});
+	}
+
+	#answer(group: Group, sync: boolean): Answer {
+		return sync ? this.#roster(group) : Answer.done();
+	}
+
 	#load(): Group | null {
 		if (this.#group !== undefined) return this.#group;
+		if (!this.#hasSchema) return (this.#group = null);
 		const info = this.#sql
 			.exec<{ creator: string; create_key: string }>("SELECT creator, create_key FROM group_info")
 			.toArray()[0];
