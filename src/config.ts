@@ -6,13 +6,20 @@
  * than silently running with a policy nobody chose.
  */
 
+import { type AddressRange, parseRanges } from "./edge/addresses";
+
 /** Who may do something to a group. */
 export type Role = "creator" | "member" | "anyone";
 
 export interface Settings {
 	readonly guardToken?: string;
 	readonly allowUnsigned: boolean;
+	/** Unset: no `ts` check and no replay cache. */
 	readonly maxCallbackAgeSeconds?: number;
+	/** When set, callbacks are taken only at the paths that hold it (edge/paths.ts). */
+	readonly pathSecret?: string;
+	/** When set, callbacks are taken only from these CF-Connecting-IP addresses. */
+	readonly allowedAddresses?: readonly AddressRange[];
 	readonly groupIdStart: number;
 	readonly maxGroupMembers: number;
 	readonly permissions: { readonly add: Role; readonly remove: Role; readonly delete: Role };
@@ -32,23 +39,41 @@ export interface Settings {
 	readonly starrtcTimeoutMs: number;
 }
 
-/** The variables as the runtime hands them over: generated `Env` plus the optional secret. */
-export type SettingsSource = Env & {
+/**
+ * The variables as the runtime hands them over: generated `Env` plus the secrets
+ * and the optional rate-limit bindings (README "Rate limits"), which wrangler.toml
+ * does not declare by default.
+ */
+export type SettingsSource = Omit<Env, "MAX_CALLBACK_AGE_SECONDS" | "AEC_ALLOWED_IPS"> & {
 	GUARD_TOKEN?: string;
+	AEC_PATH_SECRET?: string;
 	MAX_CALLBACK_AGE_SECONDS?: string;
+	AEC_ALLOWED_IPS?: string;
 	API_TOKEN?: string;
 	USER_TOKEN_SECRET?: string;
+	CALLBACKS_PER_IP?: RateLimit;
+	CALLBACKS_PER_GROUP?: RateLimit;
 };
+
+/** StarRTC's servers send `ts`, and clocks on both sides are NTP-synced: with a sign key, replays are bounded by default. */
+const DEFAULT_MAX_CALLBACK_AGE_SECONDS = 300;
 
 export class ConfigError extends Error {
 	override name = "ConfigError";
+	constructor(
+		/** The variable at fault; /healthz names it, never its value. */
+		readonly variable: string,
+		message: string,
+	) {
+		super(message);
+	}
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
 	if (raw === undefined || raw.trim() === "") return fallback;
 	const value = Number(raw);
 	if (!Number.isSafeInteger(value) || value < min || value > max) {
-		throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+		throw new ConfigError(name, `${name} must be an integer from ${min} to ${max}, not "${raw}"`);
 	}
 	return value;
 }
@@ -56,7 +81,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
 function role(name: string, raw: string | undefined, fallback: Role): Role {
 	if (raw === undefined || raw === "") return fallback;
 	if (raw === "creator" || raw === "member" || raw === "anyone") return raw;
-	throw new ConfigError(`${name} must be creator, member or anyone, not "${raw}"`);
+	throw new ConfigError(name, `${name} must be creator, member or anyone, not "${raw}"`);
 }
 
 function optional(raw: string | undefined): string | undefined {
@@ -66,27 +91,27 @@ function optional(raw: string | undefined): string | undefined {
 /** A bearer secret: long enough that guessing it is hopeless. */
 function secret(name: string, raw: string | undefined): string | undefined {
 	const value = optional(raw);
-	if (value !== undefined && value.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+	if (value !== undefined && value.length < 16) throw new ConfigError(name, `${name} must be at least 16 characters`);
 	return value;
 }
 
 function flag(name: string, raw: string | undefined): boolean {
 	if (raw === undefined || raw === "" || raw === "false") return false;
 	if (raw === "true") return true;
-	throw new ConfigError(`${name} must be "true" or "false", not "${raw}"`);
+	throw new ConfigError(name, `${name} must be "true" or "false", not "${raw}"`);
 }
 
 function onOff(name: string, raw: string | undefined): boolean {
 	if (raw === undefined || raw === "" || raw === "on") return true;
 	if (raw === "off") return false;
-	throw new ConfigError(`${name} must be "on" or "off", not "${raw}"`);
+	throw new ConfigError(name, `${name} must be "on" or "off", not "${raw}"`);
 }
 
 /** The proxy's base URL; calls are `<url><name>`, so it ends with a slash. */
 function proxyUrl(raw: string | undefined): string | undefined {
 	const value = optional(raw);
 	if (value === undefined) return undefined;
-	if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL is not an http(s) URL");
+	if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL", "STARRTC_PROXY_URL is not an http(s) URL");
 	return value.endsWith("/") ? value : `${value}/`;
 }
 
@@ -95,7 +120,7 @@ function origins(raw: string | undefined): string[] {
 	const list = (raw ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
 	for (const origin of list) {
 		if (origin !== "*" && (!URL.canParse(origin) || new URL(origin).origin !== origin)) {
-			throw new ConfigError(`API_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+			throw new ConfigError("API_CORS_ORIGINS", `API_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
 		}
 	}
 	return list;
@@ -103,17 +128,36 @@ function origins(raw: string | undefined): string[] {
 
 function parseSettings(env: SettingsSource): Settings {
 	const pushMode = optional(env.PUSH_MODE) ?? "2";
-	if (!/^[0-3]$/.test(pushMode)) throw new ConfigError(`PUSH_MODE must be 0, 1, 2 or 3, not "${pushMode}"`);
+	if (!/^[0-3]$/.test(pushMode)) throw new ConfigError("PUSH_MODE", `PUSH_MODE must be 0, 1, 2 or 3, not "${pushMode}"`);
 	const upstreamUrl = optional(env.UPSTREAM_AEC_URL);
 	if (upstreamUrl !== undefined && !URL.canParse(upstreamUrl)) {
-		throw new ConfigError("UPSTREAM_AEC_URL is not a URL");
+		throw new ConfigError("UPSTREAM_AEC_URL", "UPSTREAM_AEC_URL is not a URL");
 	}
-	const maxAge = optional(env.MAX_CALLBACK_AGE_SECONDS);
+	const guardToken = optional(env.GUARD_TOKEN);
+	// 0 turns the ts check and the replay cache off, for senders that put no `ts` in data.
+	const maxAge = integer(
+		"MAX_CALLBACK_AGE_SECONDS",
+		env.MAX_CALLBACK_AGE_SECONDS,
+		guardToken === undefined ? 0 : DEFAULT_MAX_CALLBACK_AGE_SECONDS,
+		0,
+		86400,
+	);
+	const pathSecret = optional(env.AEC_PATH_SECRET);
+	if (pathSecret !== undefined && !/^[A-Za-z0-9._~-]{16,128}$/.test(pathSecret)) {
+		// Never echo a secret, not even a bad one.
+		throw new ConfigError("AEC_PATH_SECRET", "AEC_PATH_SECRET must be 16 to 128 of A-Z a-z 0-9 . _ ~ -");
+	}
+	const allowed = optional(env.AEC_ALLOWED_IPS?.trim());
+	const allowedAddresses = allowed === undefined ? undefined : parseRanges(allowed);
+	if (allowed !== undefined && allowedAddresses === undefined) {
+		throw new ConfigError("AEC_ALLOWED_IPS", `AEC_ALLOWED_IPS must be IPv4/IPv6 addresses or CIDR ranges, comma-separated, not "${allowed.slice(0, 200)}"`);
+	}
 	return {
-		guardToken: optional(env.GUARD_TOKEN),
+		guardToken,
 		allowUnsigned: env.ALLOW_UNSIGNED === "true",
-		maxCallbackAgeSeconds:
-			maxAge === undefined ? undefined : integer("MAX_CALLBACK_AGE_SECONDS", maxAge, 0, 1, 365 * 86400),
+		maxCallbackAgeSeconds: maxAge === 0 ? undefined : maxAge,
+		pathSecret,
+		allowedAddresses,
 		groupIdStart: integer("GROUP_ID_START", env.GROUP_ID_START, 100000, 1, 2 ** 52),
 		maxGroupMembers: integer("MAX_GROUP_MEMBERS", env.MAX_GROUP_MEMBERS, 20000, 1, 1_000_000),
 		permissions: {

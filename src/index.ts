@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { api } from "./api/api";
 import type { SettingsSource } from "./config";
-import { callbacks, unexpected, unknownPath } from "./edge/app";
+import { callbacks, unexpected } from "./edge/app";
 
 export { GroupIdCounter } from "./counter/group-id-counter";
 export { GroupObject } from "./group/group-object";
@@ -16,8 +16,8 @@ export { UserIndex } from "./user-index/user-index";
 
 const worker = new Hono<{ Bindings: SettingsSource }>();
 worker.route("/", api);
+// The callbacks come last: every path the API does not take is theirs (or NOT_FOUND in the envelope).
 worker.route("/", callbacks);
-worker.notFound(unknownPath);
 worker.onError(unexpected);
 
 export default worker satisfies ExportedHandler<Env>;

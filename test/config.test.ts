@@ -10,7 +10,10 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	// Any text is a token, and anything but "true" means false: no value of these is bad.
 	GUARD_TOKEN: { bad: [], good: [TEST_GUARD_TOKEN] },
 	ALLOW_UNSIGNED: { bad: [], good: ["true", "false", "yes", ""] },
-	MAX_CALLBACK_AGE_SECONDS: { bad: ["0", "-1", "31536001", "5m", "1.5", "Infinity"], good: ["1", "31536000", ""] },
+	// 0 turns the ts check and the replay cache off.
+	MAX_CALLBACK_AGE_SECONDS: { bad: ["-1", "86401", "5m", "1.5", "Infinity"], good: ["0", "1", "86400", ""] },
+	AEC_PATH_SECRET: { bad: ["short", "has space in it 0123", "slash/in/secret/0123", "x".repeat(129)], good: [""] }, // a set secret moves the callback path: test/edge/callers.test.ts
+	AEC_ALLOWED_IPS: { bad: ["10.0.0.0/33", "not-an-ip", "1.2.3.4/8/9", "::1/129"], good: [""] }, // a set list refuses this caller: test/edge/callers.test.ts
 	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", ""] },
 	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", ""] },
 	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", ""] },

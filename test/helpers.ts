@@ -4,7 +4,7 @@ import type { SettingsSource } from "../src/config";
 import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN } from "./guard-token";
-import { assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
+import { type NonCallbackStatus, assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
 
 export { TEST_GUARD_TOKEN };
 
@@ -15,7 +15,7 @@ export interface Sent {
 }
 
 /** Every callback answer a test reads must be one StarRTC's servers take: HTTP 200, a byte-exact body. */
-async function read(response: Response, nonCallbackStatus?: 404 | 405): Promise<Sent> {
+async function read(response: Response, nonCallbackStatus?: NonCallbackStatus): Promise<Sent> {
 	const sent = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
 	if (nonCallbackStatus) assertNonCallbackAnswer(sent, nonCallbackStatus);
 	else assertStarRtcAnswer(sent);
@@ -27,11 +27,21 @@ export function form(params: Record<string, string>): string {
 	return new URLSearchParams(params).toString();
 }
 
-/** Posts a signed callback through the Worker's fetch handler, as StarRTC does. */
-export async function post(data: unknown, init: { token?: string; path?: string } = {}): Promise<Sent> {
-	const text = typeof data === "string" ? data : JSON.stringify(data);
+/** Unix seconds as StarRTC's servers put them first in every callback's data. */
+export const unixNow = () => String(Math.floor(Date.now() / 1000));
+
+/**
+ * Posts a signed callback through the Worker's fetch handler, as StarRTC does:
+ * fields get a fresh `ts` first unless they carry one; a text is sent as it is.
+ */
+export async function post(data: unknown, init: { token?: string; path?: string; environment?: SettingsSource } = {}): Promise<Sent> {
+	const text = typeof data === "string" ? data : JSON.stringify({ ts: unixNow(), ...(data as object) });
 	const sign = await computeSign(init.token ?? TEST_GUARD_TOKEN, text);
-	return send(init.path ?? "/eventCenter", { method: "POST", body: form({ data: text, sign }) });
+	const body = form({ data: text, sign });
+	const path = init.path ?? "/eventCenter";
+	if (!init.environment) return send(path, { method: "POST", body });
+	const headers = { "Content-Type": "application/x-www-form-urlencoded" };
+	return sendWith(new Request(`http://aec.test${path}`, { method: "POST", headers, body }), init.environment);
 }
 
 export async function send(path: string, init: RequestInit & { body?: string | FormData } = {}): Promise<Sent> {
@@ -42,8 +52,8 @@ export async function send(path: string, init: RequestInit & { body?: string | F
 	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, { ...init, headers })));
 }
 
-/** A request StarRTC never sends (another path or method), expected to answer `status`. */
-export async function sendNonCallback(path: string, init: RequestInit, status: 404 | 405): Promise<Sent> {
+/** A request StarRTC never sends (another path or method, /healthz), expected to answer `status`. */
+export async function sendNonCallback(path: string, init: RequestInit, status: NonCallbackStatus): Promise<Sent> {
 	return read(await exports.default.fetch(new Request(`http://aec.test${path}`, init)), status);
 }
 

@@ -89,6 +89,11 @@ export class GroupIdCounter extends DurableObject<Env> {
 		}
 	}
 
+	/** The highest id minted so far (0 before the first), read only: the edge's bound on which groups can exist. */
+	highestGroupId(): number {
+		return this.#sql.exec<{ value: number }>("SELECT value FROM next_group_id").toArray()[0]?.value ?? 0;
+	}
+
 	#mint(): string {
 		const start = readSettings(this.env).groupIdStart;
 		// Raising GROUP_ID_START later moves the next id up; lowering it never moves it back.

@@ -1,18 +1,18 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type Settings, type SettingsSource, readSettings } from "../config";
+import { ConfigError, type Settings, type SettingsSource, readSettings } from "../config";
 import { GetPushMode } from "../protocol/actions";
 import { Answer, toResponse } from "../protocol/answer";
 import { type Fields, parseCallback, parseFields } from "../protocol/callback";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+import { isAllowed } from "./addresses";
 import { runGroupCommand } from "./groups";
+import { isCallbackPath } from "./paths";
 import { verifySign } from "./sign";
 import { forwardToUpstream } from "./upstream";
 
 /** Fits a create with MAX_GROUP_MEMBERS ids of 128 ASCII bytes, form-encoded. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Where StarRTC deployments point `aecurl`: the sample server's path, with and without `.php`, and the root. */
-export const AEC_PATHS = ["/", "/eventCenter", "/eventCenter.php"];
 
 /** The one structured line logged per callback: no member lists, no secrets. */
 interface LogLine {
@@ -90,8 +90,28 @@ function checkFreshness(settings: Settings, fields: Fields): Failure | undefined
 	return age > maxAge ? fail(ErrorCode.StaleCallback, `ts is ${Math.round(age)} s away from now`) : undefined;
 }
 
+/**
+ * The optional Workers Rate Limiting bindings (README "Rate limits"). A limiter
+ * that fails lets the callback through: it guards capacity, not correctness.
+ */
+async function overLimit(limiter: RateLimit | undefined, key: string): Promise<boolean> {
+	if (!limiter) return false;
+	try {
+		return !(await limiter.limit({ key })).success;
+	} catch {
+		return false;
+	}
+}
+
 async function answerCallback(request: Request, env: SettingsSource, log: LogLine): Promise<Answer> {
 	const settings = readSettings(env);
+	const source = request.headers.get("CF-Connecting-IP");
+	if (settings.allowedAddresses && !isAllowed(settings.allowedAddresses, source)) {
+		return Answer.failure(fail(ErrorCode.SourceNotAllowed, `${clip(source ?? "no CF-Connecting-IP")} is not in AEC_ALLOWED_IPS`));
+	}
+	if (await overLimit(env.CALLBACKS_PER_IP, source ?? "")) {
+		return Answer.failure(fail(ErrorCode.RateLimited, `over the CALLBACKS_PER_IP limit for ${clip(source ?? "no CF-Connecting-IP")}`));
+	}
 	const params = await readParams(request);
 	if (!params.ok) return Answer.failure(params);
 	const refused = await authenticate(settings, params.value);
@@ -109,8 +129,15 @@ async function answerCallback(request: Request, env: SettingsSource, log: LogLin
 	const callback = parseCallback(fields.value, settings.maxGroupMembers);
 	if (!callback.ok) return Answer.failure(callback);
 	switch (callback.value.kind) {
-		case "group":
-			return runGroupCommand(env, callback.value.command, data);
+		case "group": {
+			const { command } = callback.value;
+			if (command.kind !== "create" && (await overLimit(env.CALLBACKS_PER_GROUP, command.groupId))) {
+				return Answer.failure(fail(ErrorCode.RateLimited, `over the CALLBACKS_PER_GROUP limit for group ${command.groupId}`));
+			}
+			// A replay can pass the ts check while |now - ts| <= max age: up to twice that after the first arrival.
+			const maxAge = settings.maxCallbackAgeSeconds;
+			return runGroupCommand(env, command, data, maxAge === undefined ? undefined : 2 * maxAge * 1000);
+		}
 		case "access":
 			return Answer.value(callback.value.echostr);
 		case "other": {
@@ -138,15 +165,50 @@ const refuse = (code: ErrorCode, reason: string, status?: number) =>
 /** The AEC callback paths and /healthz. */
 const callbacks = new Hono<{ Bindings: SettingsSource }>();
 
-// For load balancers and uptime checks; answered in the envelope like everything else.
-callbacks.get("/healthz", () => toResponse(Answer.done()));
+/**
+ * For load balancers and uptime checks: 200 when every setting is valid, else
+ * 500 with the variable's name in `X-AEC-Setting` (its value only in the log).
+ */
+callbacks.get("/healthz", (c) => {
+	try {
+		readSettings(c.env);
+		return toResponse(Answer.done());
+	} catch (error) {
+		const response = refuse(ErrorCode.InternalError, String(error), 500);
+		if (error instanceof ConfigError) response.headers.set("X-AEC-Setting", error.variable);
+		return response;
+	}
+});
+
+/**
+ * Only callback paths go further, and only as GET or POST. HEAD is refused too:
+ * Hono would route it to the GET handler and run the callback, and StarRTC never sends it.
+ */
+callbacks.use(async (c, next) => {
+	let secret: string | undefined;
+	try {
+		secret = readSettings(c.env).pathSecret;
+	} catch (error) {
+		return refuse(ErrorCode.InternalError, String(error));
+	}
+	const { pathname } = new URL(c.req.url);
+	if (!(await isCallbackPath(pathname, secret))) {
+		// The log never holds the secret, not even from a path that nearly matches.
+		const shown = secret === undefined ? pathname : pathname.replaceAll(secret, "<AEC_PATH_SECRET>");
+		return refuse(ErrorCode.NotFound, `no AEC endpoint at ${clip(shown)}`, 404);
+	}
+	if (c.req.method !== "GET" && c.req.method !== "POST") {
+		return refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405);
+	}
+	await next();
+});
 
 const tooLarge = bodyLimit({
 	maxSize: MAX_BODY_BYTES,
 	onError: () => refuse(ErrorCode.RequestTooLarge, `body over ${MAX_BODY_BYTES} bytes`),
 });
 
-callbacks.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
+callbacks.on(["GET", "POST"], "*", tooLarge, async (c) => {
 	const started = Date.now();
 	const log: LogLine = {};
 	try {
@@ -158,12 +220,7 @@ callbacks.on(["GET", "POST"], AEC_PATHS, tooLarge, async (c) => {
 	}
 });
 
-// Registered after GET and POST, so it only catches the other methods.
-// StarRTC never sends these, so they may say what they are in the HTTP status too.
-for (const path of AEC_PATHS) callbacks.all(path, () => refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405));
 
-/** Any other path: StarRTC may be pointed at a wrong one, so it gets the envelope too. */
-const unknownPath = (c: Context) => refuse(ErrorCode.NotFound, `no endpoint at ${new URL(c.req.url).pathname}`, 404);
 const unexpected = (error: Error) => refuse(ErrorCode.InternalError, String(error));
 
-export { callbacks, unknownPath, unexpected };
+export { callbacks, unexpected };

@@ -16,7 +16,10 @@ export async function forwardToUpstream(
 	try {
 		// The signal covers reading the body too, so a trickling answer is cut off as well.
 		const response = await fetch(url, { method: "POST", body: form, signal: AbortSignal.timeout(timeoutMs) });
-		return ok(await response.text());
+		const body = await response.text();
+		// StarRTC reads only a 200's body; whatever an error status carries is not an answer.
+		if (response.status !== 200) return fail(ErrorCode.UpstreamFailure, `upstream AEC server answered HTTP ${response.status}`);
+		return ok(body);
 	} catch (error) {
 		const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(error);
 		return fail(ErrorCode.UpstreamFailure, `upstream AEC server: ${reason}`);

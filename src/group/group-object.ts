@@ -23,6 +23,19 @@ export interface GroupInit {
 /** Where a change came from: a StarRTC callback (StarRTC applies it itself) or the app's backend (StarRTC must be told). */
 export type Origin = "starrtc" | "app";
 
+/**
+ * With MAX_CALLBACK_AGE_SECONDS on, a mutating callback carries the digest of its
+ * data: the group applies one data text once, and answers an exact repeat within
+ * `keepMs` as a success without applying it.
+ */
+export interface ReplayGuard {
+	readonly key: string;
+	readonly keepMs: number;
+}
+
+/** Expired replay records are deleted at most this often per object. */
+const REPLAY_PRUNE_MS = 60_000;
+
 /** A group as another AEC server held it, for the import route. */
 export interface ImportedGroup {
 	readonly groupId: string;
@@ -99,8 +112,10 @@ interface Group {
 }
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
-// exactly one row and no secondary index; join order lives in `joined` and is
-// only sorted on when the object wakes.
+// one member row and no secondary index; join order lives in `joined` and is
+// only sorted on when the object wakes. The schema is made by a create (or an
+// import) only, so an object asked about a group that was never created writes
+// nothing at all.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS group_info (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -119,6 +134,10 @@ CREATE TABLE IF NOT EXISTS group_version (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
 	version INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS recent_callbacks (
+	callback_key TEXT PRIMARY KEY,
+	received_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group (never created, or deleted)");
@@ -134,12 +153,24 @@ export class GroupObject extends DurableObject<Env> {
 	readonly #outbox: Outbox;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
+	/** Whether storage holds the tables: only once a group was created (or imported) here. */
+	#hasSchema: boolean;
+	#prunedAt = 0;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
-		this.#sql.exec(SCHEMA);
 		this.#outbox = new Outbox(ctx, env);
+		// A read: an object for a never-created group must leave no storage behind.
+		this.#hasSchema = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_info'").toArray().length > 0;
+		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
+		if (this.#hasSchema) this.#makeSchema();
+	}
+
+	#makeSchema(): void {
+		this.#sql.exec(SCHEMA);
+		this.#outbox.makeSchema();
+		this.#hasSchema = true;
 	}
 
 	/** Makes the group; repeating the same create (same createKey) changes nothing. */
@@ -162,18 +193,23 @@ export class GroupObject extends DurableObject<Env> {
 				doNotDisturb: new Set(),
 				nextJoin: init.members.length,
 			};
-			this.#commit(group, () => {
-				this.#sql.exec(
-					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
-					group.groupId,
-					group.creator,
-					group.name,
-					group.createKey,
-					group.createdAt,
-				);
-				init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
-				return init.members.map((id) => [id, Membership.In] as const);
-			}, init.origin === "app" ? { op: "create" } : undefined);
+			this.#commit(
+				group,
+				() => {
+					this.#makeSchema();
+					this.#sql.exec(
+						"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+						group.groupId,
+						group.creator,
+						group.name,
+						group.createKey,
+						group.createdAt,
+					);
+					init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+					return init.members.map((id) => [id, Membership.In] as const);
+				},
+				{ news: init.origin === "app" ? { op: "create" } : undefined },
+			);
 			this.#group = group;
 			return ok(undefined);
 		});
@@ -187,16 +223,17 @@ export class GroupObject extends DurableObject<Env> {
 	}
 
 	/** Adds who is not a member yet; with `sync`, answers with the roster right after. */
-	addMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
+	addMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
 			const denied = this.#permit(group, requester, permissions.add);
 			if (denied) return denied;
-			const added = this.#add(group, users, limit, "starrtc");
+			const added = this.#add(group, users, limit, "starrtc", replay);
 			if (!added.ok) return added;
-			return ok(sync ? this.#roster(group) : Answer.done());
+			return ok(this.#answer(group, sync));
 		});
 	}
 
@@ -204,28 +241,30 @@ export class GroupObject extends DurableObject<Env> {
 	 * Removes who is a member. Anyone may remove themselves; removing others needs
 	 * REMOVE_PERMISSION; nobody removes the creator.
 	 */
-	removeMembers(requester: string, users: readonly string[], sync: boolean): Outcome<Answer> {
+	removeMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			if (users.includes(group.creator)) return fail(ErrorCode.RemoveCreator, "the creator cannot be removed");
 			if (users.some((id) => id !== requester)) {
 				const denied = this.#permit(group, requester, readSettings(this.env).permissions.remove);
 				if (denied) return denied;
 			}
-			this.#remove(group, users, "starrtc");
-			return ok(sync ? this.#roster(group) : Answer.done());
+			this.#remove(group, users, "starrtc", replay);
+			return ok(this.#answer(group, sync));
 		});
 	}
 
 	/** Sets or clears the requester's own "do not disturb" in this group. */
-	setDoNotDisturb(requester: string, on: boolean, sync: boolean): Outcome<Answer> {
+	setDoNotDisturb(requester: string, on: boolean, sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return unknownGroup();
+			if (this.#isReplay(replay)) return ok(this.#answer(group, sync));
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-			this.#setDnd(group, requester, on, "starrtc");
-			return ok(sync ? this.#roster(group) : Answer.done());
+			this.#setDnd(group, requester, on, "starrtc", replay);
+			return ok(this.#answer(group, sync));
 		});
 	}
 
@@ -320,7 +359,7 @@ export class GroupObject extends DurableObject<Env> {
 	importGroup(imported: ImportedGroup, overwrite: boolean): Outcome<ImportResult> {
 		return this.#guarded<ImportResult>(() => {
 			const existing = this.#load();
-			if (!existing && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
+			if (!existing && this.#hasSchema && this.#sql.exec("SELECT 1 FROM group_version").toArray().length) {
 				return ok({ result: "deleted", version: 0 });
 			}
 			const members = [imported.creator, ...imported.members.filter((id) => id !== imported.creator)];
@@ -349,6 +388,7 @@ export class GroupObject extends DurableObject<Env> {
 			};
 			const leaving = existing ? [...existing.members.keys()].filter((id) => !group.members.has(id)) : [];
 			this.#commit(group, () => {
+				this.#makeSchema();
 				this.#sql.exec("DELETE FROM members");
 				this.#sql.exec("DELETE FROM group_info");
 				this.#sql.exec(
@@ -372,19 +412,19 @@ export class GroupObject extends DurableObject<Env> {
 
 	// ---- Changes, shared by both doors: each one commit, memory kept in step after it. ----
 
-	#add(group: Group, users: readonly string[], limit: number, origin: Origin): Outcome<void> {
+	#add(group: Group, users: readonly string[], limit: number, origin: Origin, replay?: ReplayGuard): Outcome<void> {
 		const joining = users.filter((id) => !group.members.has(id));
 		if (group.members.size + joining.length > limit) {
 			return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
 		}
-		if (!joining.length) return ok(undefined);
+		if (!joining.length) return ok(this.#remember(replay));
 		this.#commit(
 			group,
 			() => {
 				joining.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, group.nextJoin + i));
 				return joining.map((id) => [id, Membership.In] as const);
 			},
-			origin === "app" ? { op: "members", users: joining } : undefined,
+			{ news: origin === "app" ? { op: "members", users: joining } : undefined, replay },
 		);
 		for (const id of joining) group.members.set(id, group.nextJoin++);
 		// Joiners go last, so a cached list only grows at its end.
@@ -394,16 +434,16 @@ export class GroupObject extends DurableObject<Env> {
 		return ok(undefined);
 	}
 
-	#remove(group: Group, users: readonly string[], origin: Origin): void {
+	#remove(group: Group, users: readonly string[], origin: Origin, replay?: ReplayGuard): void {
 		const leaving = users.filter((id) => group.members.has(id));
-		if (!leaving.length) return;
+		if (!leaving.length) return this.#remember(replay);
 		this.#commit(
 			group,
 			() => {
 				for (const id of leaving) this.#sql.exec("DELETE FROM members WHERE user_id = ?", id);
 				return leaving.map((id) => [id, Membership.Out] as const);
 			},
-			origin === "app" ? { op: "members", users: leaving } : undefined,
+			{ news: origin === "app" ? { op: "members", users: leaving } : undefined, replay },
 		);
 		for (const id of leaving) {
 			group.members.delete(id);
@@ -414,15 +454,15 @@ export class GroupObject extends DurableObject<Env> {
 		group.ordered = undefined;
 	}
 
-	#setDnd(group: Group, userId: string, on: boolean, origin: Origin): void {
-		if (group.doNotDisturb.has(userId) === on) return;
+	#setDnd(group: Group, userId: string, on: boolean, origin: Origin, replay?: ReplayGuard): void {
+		if (group.doNotDisturb.has(userId) === on) return this.#remember(replay);
 		this.#commit(
 			group,
 			() => {
 				this.#sql.exec("UPDATE members SET dnd = ? WHERE user_id = ?", on ? 1 : 0, userId);
 				return [[userId, on ? Membership.InWithDnd : Membership.In]];
 			},
-			origin === "app" ? { op: "dnd", users: [userId] } : undefined,
+			{ news: origin === "app" ? { op: "dnd", users: [userId] } : undefined, replay },
 		);
 		if (on) group.doNotDisturb.add(userId);
 		else group.doNotDisturb.delete(userId);
@@ -438,8 +478,7 @@ export class GroupObject extends DurableObject<Env> {
 				this.#sql.exec("DELETE FROM group_info");
 				return [...group.members.keys()].map((id) => [id, Membership.Out] as const);
 			},
-			origin === "app" ? { op: "delete" } : undefined,
-			true,
+			{ news: origin === "app" ? { op: "delete" } : undefined, deleted: true },
 		);
 		this.#group = null;
 	}
@@ -509,6 +548,8 @@ export class GroupObject extends DurableObject<Env> {
 
 	#failed(error: unknown): Failure {
 		this.#group = undefined;
+		// A create that failed half way rolled its tables back too.
+		this.#hasSchema = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_info'").toArray().length > 0;
 		return fail(ErrorCode.InternalError, `group object: ${String(error)}`);
 	}
 
@@ -567,11 +608,16 @@ export class GroupObject extends DurableObject<Env> {
 	 * version, and the outbox rows telling the user index the new state of every
 	 * user the change touched. `change` returns those users.
 	 */
-	#commit(group: Group, change: () => readonly MemberState[], news?: StarRtcNews, deleted = false): void {
+	#commit(
+		group: Group,
+		change: () => readonly MemberState[],
+		{ news, deleted = false, replay }: { news?: StarRtcNews; deleted?: boolean; replay?: ReplayGuard } = {},
+	): void {
 		const version = group.version + 1;
 		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
 		this.ctx.storage.transactionSync(() => {
 			const users = change();
+			if (replay) this.#recordCallback(replay);
 			if (news && proxy) this.#outbox.tellStarRtc(version, news);
 			this.#sql.exec(
 				`INSERT INTO group_version VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version`,
@@ -586,6 +632,33 @@ export class GroupObject extends DurableObject<Env> {
 		this.#outbox.arm();
 	}
 
+	/** Whether this exact callback was applied here within its window. */
+	#isReplay(replay: ReplayGuard | undefined): boolean {
+		if (!replay) return false;
+		const seen = this.#sql
+			.exec<{ received_at: number }>("SELECT received_at FROM recent_callbacks WHERE callback_key = ?", replay.key)
+			.toArray()[0];
+		return seen !== undefined && seen.received_at >= Date.now() - replay.keepMs;
+	}
+
+	/** A callback that changed nothing is still remembered, so its replay stays void too. */
+	#remember(replay: ReplayGuard | undefined): void {
+		if (replay) this.ctx.storage.transactionSync(() => this.#recordCallback(replay));
+	}
+
+	#recordCallback(replay: ReplayGuard): void {
+		const now = Date.now();
+		if (now - this.#prunedAt > REPLAY_PRUNE_MS) {
+			this.#sql.exec("DELETE FROM recent_callbacks WHERE received_at < ?", now - replay.keepMs);
+			this.#prunedAt = now;
+		}
+		this.#sql.exec("INSERT OR REPLACE INTO recent_callbacks VALUES (?, ?)", replay.key, now);
+	}
+
+	#answer(group: Group, sync: boolean): Answer {
+		return sync ? this.#roster(group) : Answer.done();
+	}
+
 	#permit(group: Group, requester: string, role: Role): Failure | undefined {
 		if (role === "anyone") return undefined;
 		if (role === "creator" && requester !== group.creator) {
@@ -597,6 +670,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	#load(): Group | null {
 		if (this.#group !== undefined) return this.#group;
+		if (!this.#hasSchema) return (this.#group = null);
 		this.#outbox.resume();
 		const info = this.#sql
 			.exec<{ group_id: string; creator: string; user_define_data: string; create_key: string; created_at: number }>(

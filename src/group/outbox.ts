@@ -64,6 +64,10 @@ export class Outbox {
 		this.#ctx = ctx;
 		this.#env = env;
 		this.#sql = ctx.storage.sql;
+	}
+
+	/** The outbox's tables, made with the group's own (never for a group that does not exist). */
+	makeSchema(): void {
 		this.#sql.exec(SCHEMA);
 	}
 

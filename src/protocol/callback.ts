@@ -20,8 +20,9 @@ export type Callback =
 /** The raw fields of `data`; every value should be a string, but StarRTC clones may send numbers. */
 export type Fields = Readonly<Record<string, unknown>>;
 
-/** userDefineData is opaque to us; this bounds what one group stores. */
-const MAX_USER_DEFINE_DATA = 64 * 1024;
+/** userDefineData is opaque to us; this bounds what one group stores, in UTF-8 bytes. */
+export const MAX_USER_DEFINE_DATA = 64 * 1024;
+const utf8 = new TextEncoder();
 
 /** `data` must be a JSON object. */
 export function parseFields(data: string): Outcome<Fields> {
@@ -84,8 +85,9 @@ function userDefineData(fields: Fields): string {
 	const value = fields.userDefineData;
 	// Opaque to us: a name or JSON. Kept as text; a JSON value sent unquoted is kept as its JSON.
 	const stored = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
-	if (stored.length > MAX_USER_DEFINE_DATA) {
-		refuse(ErrorCode.MalformedArgument, `userDefineData is longer than ${MAX_USER_DEFINE_DATA} characters`);
+	// Bytes as stored (UTF-8); no text under a third of the limit in characters can be over it.
+	if (stored.length > MAX_USER_DEFINE_DATA / 3 && utf8.encode(stored).length > MAX_USER_DEFINE_DATA) {
+		refuse(ErrorCode.MalformedArgument, `userDefineData is over ${MAX_USER_DEFINE_DATA} bytes`);
 	}
 	return stored;
 }

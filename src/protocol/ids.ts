@@ -6,13 +6,26 @@ export const MAX_USER_ID_BYTES = 128;
 const utf8 = new TextEncoder();
 // C0 controls, DEL and C1 controls: invisible in logs and unsafe in StarRTC's lists.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// StarRTC's parser does not decode JSON escapes: a `"` in a listed id ends the list early
+// (every later member is lost) and a `\` is kept doubled, so neither can be answered.
+const UNANSWERABLE = /["\\]/;
+// Characters that show as nothing or as a plain space, so two ids that look alike would
+// differ: no-break and other Unicode spaces, zero-width characters and joiners, the soft
+// hyphen, bidi controls, line/paragraph separators and the BOM (README "Limits").
+const INVISIBLE = /[\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff]/;
 // Minted ids are positive decimal integers that fit a JS number exactly.
 const GROUP_ID = /^[1-9][0-9]{0,15}$/;
+// Only ASCII spaces and tabs are padding; String.trim() would also eat a no-break space or a BOM.
+const PADDING = /^[ \t]+|[ \t]+$/g;
+
+const unpad = (text: string) => text.replace(PADDING, "");
 
 function userIdProblem(id: string): string | undefined {
 	if (id === "") return "is empty";
 	if (id.includes(",")) return "holds a comma";
+	if (UNANSWERABLE.test(id)) return "holds a quote or a backslash";
 	if (CONTROL.test(id)) return "holds a control character";
+	if (INVISIBLE.test(id)) return "holds an invisible character";
 	// A lone surrogate cannot be stored as UTF-8, so it would not round-trip.
 	if (!id.isWellFormed()) return "holds an unpaired surrogate";
 	if (id.length > MAX_USER_ID_BYTES / 3 && utf8.encode(id).length > MAX_USER_ID_BYTES) {
@@ -21,9 +34,9 @@ function userIdProblem(id: string): string | undefined {
 	return undefined;
 }
 
-/** One user id, trimmed. */
+/** One user id, with ASCII spaces and tabs trimmed. */
 export function parseUserId(field: string, text: string): Outcome<string> {
-	const id = text.trim();
+	const id = unpad(text);
 	const problem = userIdProblem(id);
 	return problem ? fail(ErrorCode.MalformedArgument, `${field} ${problem}`) : ok(id);
 }
@@ -35,7 +48,7 @@ export function parseUserId(field: string, text: string): Outcome<string> {
 export function parseIdList(field: string, text: string): Outcome<string[]> {
 	const ids = new Set<string>();
 	for (const entry of text.split(",")) {
-		const id = entry.trim();
+		const id = unpad(entry);
 		if (id === "") continue;
 		const problem = userIdProblem(id);
 		if (problem) return fail(ErrorCode.MalformedArgument, `an id in ${field} ${problem}`);
@@ -46,7 +59,7 @@ export function parseIdList(field: string, text: string): Outcome<string[]> {
 
 /** A group id as minted by the id counter: a decimal integer string. */
 export function parseGroupId(text: string): Outcome<string> {
-	const id = text.trim();
+	const id = unpad(text);
 	if (!GROUP_ID.test(id) || !Number.isSafeInteger(Number(id))) {
 		return fail(ErrorCode.MalformedArgument, "groupId is not a group id (a decimal integer)");
 	}

@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { CREATE_RETRY_WINDOW_MS } from "../../src/counter/group-id-counter";
-import { DONE, failure, post, roster, syncAll } from "../helpers";
+import { DONE, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 const idOf = (body: string) => /^\{"status":"1","data":"(\d+)"\}$/.exec(body)?.[1];
+// One ts for the whole file, so the same fields make the same data text, as a resend does.
+const ts = unixNow();
 const create = (extra: Record<string, string> = {}) =>
-	post({ ts: "1795656857", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob", userDefineData: "g", ...extra });
+	post({ ts, action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob", userDefineData: "g", ...extra });
 
 // Storage is reset per test file, so ids here start at GROUP_ID_START.
 describe("group ids", () => {

@@ -1,9 +1,12 @@
 import { assertStarRtcAnswer } from "../starrtc-answer";
 import { sign } from "./dev-server";
 
-/** Posts a signed callback to `url`, as StarRTC's servers do, checks the answer and returns its body. */
+/** Unix seconds, as StarRTC's servers put them first in every callback's data. */
+export const unixNow = () => String(Math.floor(Date.now() / 1000));
+
+/** Posts a signed callback to `url`, as StarRTC's servers do (a fresh `ts` first), checks the answer and returns its body. */
 export async function callback(url: string, token: string, fields: Record<string, unknown>): Promise<string> {
-	const data = JSON.stringify(fields);
+	const data = JSON.stringify({ ts: unixNow(), ...fields });
 	const response = await fetch(`${url}/eventCenter`, {
 		method: "POST",
 		headers: { "Content-Type": "application/x-www-form-urlencoded" },

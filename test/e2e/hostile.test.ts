@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { assertNonCallbackAnswer, assertStarRtcAnswer } from "../starrtc-answer";
+import { unixNow } from "./client";
 import { type DevServer, sign, startDevServer } from "./dev-server";
 
 // A corpus of malformed and hostile callbacks, each sent as real HTTP to `wrangler dev`,
@@ -34,7 +35,9 @@ interface Raw {
 const encode = encodeURIComponent;
 /** A correctly signed form body for `data`. */
 const signed = (data: string) => `data=${encode(data)}&sign=${encode(sign(TOKEN, data))}`;
-const json = (value: unknown) => signed(JSON.stringify(value));
+/** StarRTC puts a fresh `ts` first in every callback's data (MAX_CALLBACK_AGE_SECONDS is on with a GUARD_TOKEN). */
+const stamp = (value: object) => JSON.stringify({ ts: unixNow(), ...value });
+const json = (value: object) => signed(stamp(value));
 
 async function send({ method = "POST", path = "/eventCenter", contentType = "application/x-www-form-urlencoded", body, query }: Raw) {
 	const response = await fetch(`${dev.url}${path}${query ? `?${query}` : ""}`, {
@@ -52,7 +55,7 @@ const many = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`).join(",
 function corpus(): [string, Raw, string][] {
 	const g = reference[0]?.id ?? "";
 	const sync = { action: "AEC_GROUP_SYNC_ALL", groupId: g };
-	const good = JSON.stringify(sync);
+	const good = stamp(sync);
 	return [
 		["no body", { body: "" }, "MALFORMED_ARGUMENT"],
 		["no data parameter", { body: `sign=${encode(sign(TOKEN, good))}` }, "MALFORMED_ARGUMENT"],
@@ -64,7 +67,7 @@ function corpus(): [string, Raw, string][] {
 		["data null", { body: signed("null") }, "BAD_JSON"],
 		["data a string", { body: signed('"AEC_GROUP_SYNC_ALL"') }, "BAD_JSON"],
 		["data deeply nested arrays", { body: signed(nested(100000)) }, "BAD_JSON"],
-		["groupId deeply nested", { body: signed(`{"action":"AEC_GROUP_SYNC_ALL","groupId":${nested(50000)}}`) }, "MALFORMED_ARGUMENT"],
+		["groupId deeply nested", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":${nested(50000)}}`) }, "MALFORMED_ARGUMENT"],
 		["action a number", { body: json({ action: 42, groupId: g }) }, "UNKNOWN_ACTION"],
 		["action an array", { body: json({ action: ["AEC_GROUP_SYNC_ALL"], groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["action an object", { body: json({ action: { name: "AEC_GROUP_SYNC_ALL" }, groupId: g }) }, "MALFORMED_ARGUMENT"],
@@ -98,11 +101,15 @@ function corpus(): [string, Raw, string][] {
 		["userId too long", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "a".repeat(129), groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId with a bell", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "ali\u0007ce", groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId with a newline", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\nbob", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["userId with a quote (StarRTC would cut the list there)", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: 'x,q"uote' }) }, "MALFORMED_ARGUMENT"],
+		["addUsers with a backslash", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "back\\slash" }) }, "MALFORMED_ARGUMENT"],
+		["userId with a trailing no-break space", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\u00a0", groupId: g }) }, "MALFORMED_ARGUMENT"],
+		["addUsers with a zero-width space", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,\u200by" }) }, "MALFORMED_ARGUMENT"],
 		["addUsers an array", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ["x"] }) }, "MALFORMED_ARGUMENT"],
 		["addUsers an object", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: { x: 1 } }) }, "MALFORMED_ARGUMENT"],
 		["addUsers only commas", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ",,, ,," }) }, "MALFORMED_ARGUMENT"],
 		["addUsers with NUL", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,y\u0000z" }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with an unpaired surrogate", { body: signed(`{"action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x,\\ud800y"}`) }, "MALFORMED_ARGUMENT"],
+		["addUsers with an unpaired surrogate", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x,\\ud800y"}`) }, "MALFORMED_ARGUMENT"],
 		["addUsers with an over-long id", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: `x,${"测".repeat(43)}` }) }, "MALFORMED_ARGUMENT"],
 		["addUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: many(20001) }) }, "GROUP_FULL"],
 		["removeUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: many(20001) }) }, "MALFORMED_ARGUMENT"],

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { assertStarRtcAnswer } from "../starrtc-answer";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { unixNow } from "./client";
 import { type DevServer, freePort, sign, startDevServer } from "./dev-server";
 
 const TOKEN = "e2e-guard-token";
@@ -10,7 +11,7 @@ const upstreamSaw: string[] = [];
 
 /** A signed form POST, byte for byte as StarRTC's servers send it. */
 async function callback(fields: Record<string, string>, path = "/eventCenter") {
-	const data = JSON.stringify(fields);
+	const data = JSON.stringify({ ts: unixNow(), ...fields });
 	const response = await fetch(`${dev.url}${path}`, {
 		method: "POST",
 		headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/4.0", Accept: "*/*" },
@@ -44,7 +45,7 @@ afterAll(async () => {
 describe("the real wrangler dev, over HTTP", () => {
 	it("serves a whole group's life with signed form POSTs", async ({ expect }) => {
 		expect((await fetch(`${dev.url}/healthz`)).status).toBe(200);
-		const created = await callback({ ts: "1795656857", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
+		const created = await callback({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
 		const id = /^\{"status":"1","data":"(\d+)"\}$/.exec(created.body)?.[1] ?? "";
 		expect(id).toBe("100000");
 		expect((await callback({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "dave" }, "/eventCenter.php")).body).toBe('{"status":"1"}');
@@ -60,7 +61,7 @@ describe("the real wrangler dev, over HTTP", () => {
 	});
 
 	it("refuses a bad sign", async ({ expect }) => {
-		const data = '{"action":"AEC_GROUP_SYNC_ALL","groupId":"100000"}';
+		const data = `{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":"100000"}`;
 		const response = await fetch(`${dev.url}/eventCenter`, {
 			method: "POST",
 			headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -75,7 +76,7 @@ describe("the real wrangler dev, over HTTP", () => {
 		const answer = await callback({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "alice" });
 		expect(answer.body).toBe('{"status":"1","data":"1"}');
 		const forwarded = new URLSearchParams(upstreamSaw.at(-1));
-		expect(forwarded.get("data")).toBe('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"alice"}');
+		expect(forwarded.get("data")).toMatch(/^\{"ts":"\d+","action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"alice"\}$/);
 		expect(forwarded.get("sign")).toBe(sign(TOKEN, forwarded.get("data") ?? ""));
 	});
 });

@@ -34,9 +34,18 @@ describe("MAX_CALLBACK_AGE_SECONDS", () => {
 		}
 	});
 
-	it("is off unless set: an old ts passes", async ({ expect }) => {
-		expect((await call({ ts: "1561096441", action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, env)).body).toBe(
-			'{"status":"1","data":"2"}',
-		);
+	it("is 300 s by default when GUARD_TOKEN is set", async ({ expect }) => {
+		const old = await call({ ts: String(now() - 301), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, env);
+		expect([old.body, old.error]).toEqual([failure(53), "STALE_CALLBACK"]);
+		const recent = await call({ ts: String(now() - 299), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, env);
+		expect(recent.body).toBe('{"status":"1","data":"2"}');
+	});
+
+	it("MAX_CALLBACK_AGE_SECONDS=0 turns it off, for senders without ts; so does running unsigned", async ({ expect }) => {
+		const off = { ...env, MAX_CALLBACK_AGE_SECONDS: "0" };
+		expect((await call({ ts: "1561096441", action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, off)).body).toBe('{"status":"1","data":"2"}');
+		expect((await call({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, off)).body).toBe('{"status":"1","data":"2"}');
+		const unsigned = { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "true" };
+		expect((await call({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, unsigned)).body).toBe('{"status":"1","data":"2"}');
 	});
 });

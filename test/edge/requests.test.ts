@@ -2,14 +2,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/edge/app";
 import { computeSign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, createGroup, failure, form, post, roster, send, sendNonCallback, sendWith, syncAll } from "../helpers";
+import { TEST_GUARD_TOKEN, createGroup, failure, form, post, roster, send, sendNonCallback, sendWith, syncAll, unixNow } from "../helpers";
 
 const signed = async (data: string) => ({ data, sign: await computeSign(TEST_GUARD_TOKEN, data) });
+/** Callback data as StarRTC sends it, `ts` first. */
+const stamped = (fields: Record<string, unknown>) => JSON.stringify({ ts: unixNow(), ...fields });
 
 describe("how callbacks arrive", () => {
 	it("answers on POST and GET at /eventCenter, /eventCenter.php and /", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob"]);
-		const params = form(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })));
+		const params = form(await signed(stamped({ action: "AEC_GROUP_SYNC_ALL", groupId: id })));
 		for (const path of ["/eventCenter", "/eventCenter.php", "/"]) {
 			expect((await send(path, { method: "POST", body: params })).body, path).toBe(roster("alice,bob"));
 			expect((await send(`${path}?${params}`)).body, path).toBe(roster("alice,bob"));
@@ -19,7 +21,7 @@ describe("how callbacks arrive", () => {
 	it("reads multipart form bodies too", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice"]);
 		const body = new FormData();
-		for (const [k, v] of Object.entries(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })))) body.set(k, v);
+		for (const [k, v] of Object.entries(await signed(stamped({ action: "AEC_GROUP_SYNC_ALL", groupId: id })))) body.set(k, v);
 		expect((await send("/eventCenter", { method: "POST", body })).body).toBe(roster("alice"));
 	});
 

@@ -4,23 +4,25 @@ import type { SettingsSource } from "../../src/config";
 import { MAX_BODY_BYTES } from "../../src/edge/app";
 import { computeSign } from "../../src/edge/sign";
 import { ErrorCode } from "../../src/protocol/errors";
-import { TEST_GUARD_TOKEN, createGroup, form, sendNonCallback, sendWith } from "../helpers";
+import { TEST_GUARD_TOKEN, createGroup, form, sendNonCallback, sendWith, unixNow } from "../helpers";
 
 // StarRTC's servers read the body of an HTTP 200 answer only; with any other status the
 // client is told "AEC URL unreachable" instead of the error the body names. So every
 // refusal of a callback is a 200, as the shared checker (through sendWith) asserts.
 
-async function raw(data: string, environment: SettingsSource = env, sign?: string) {
+async function raw(data: string, environment: SettingsSource = env, sign?: string, from = "192.0.2.1") {
 	const body = form({ data, sign: sign ?? (await computeSign(TEST_GUARD_TOKEN, data)) });
 	const request = new Request("http://aec.test/eventCenter", {
 		method: "POST",
-		headers: { "Content-Type": "application/x-www-form-urlencoded" },
+		headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": from },
 		body,
 	});
 	return sendWith(request, environment);
 }
 
-const json = JSON.stringify;
+/** Callback data as StarRTC sends it, `ts` first. */
+const json = (fields: Record<string, unknown>) => JSON.stringify({ ts: unixNow(), ...fields });
+const refusingLimiter: RateLimit = { limit: async () => ({ success: false }) };
 
 /** One callback per failure code of a callback path, each producing exactly that code. */
 const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED">, (group: string) => ReturnType<typeof raw>> = {
@@ -29,6 +31,8 @@ const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED">, (gro
 	BAD_SIGN: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), env, "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
 	UNSIGNED_REFUSED: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "false" }),
 	STALE_CALLBACK: () => raw(json({ ts: "1", action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, MAX_CALLBACK_AGE_SECONDS: "300" }),
+	SOURCE_NOT_ALLOWED: (group) => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: group }), { ...env, AEC_ALLOWED_IPS: "198.51.100.0/24" }),
+	RATE_LIMITED: (group) => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: group }), { ...env, CALLBACKS_PER_GROUP: refusingLimiter }),
 	UNKNOWN_ACTION: () => raw(json({ action: "AEC_VOIP_CALL", userId: "a" })),
 	UNKNOWN_GROUP: () => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "999999999", addUsers: "zed" })),
 	PERMISSION_DENIED: (group) => raw(json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: group })),

@@ -1,12 +1,15 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
+import type { SettingsSource } from "../../src/config";
 import { computeSign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, failure, form, sendWith } from "../helpers";
+import { TEST_GUARD_TOKEN, failure, form, sendWith, unixNow } from "../helpers";
 
 const UPSTREAM = "http://upstream.test/eventCenter.php";
 const withUpstream = { ...env, UPSTREAM_AEC_URL: UPSTREAM, UPSTREAM_TIMEOUT_MS: "300" };
 
-async function call(data: string, environment: Env = withUpstream) {
+/** Sends `fields` (a JSON object text) with a fresh `ts` put first, as StarRTC's servers do. */
+async function call(fields: string, environment: SettingsSource = withUpstream) {
+	const data = `{"ts":"${unixNow()}",${fields.slice(1)}`;
 	const sign = await computeSign(TEST_GUARD_TOKEN, data);
 	const sent = await sendWith(
 		new Request("http://aec.test/eventCenter", {
@@ -16,7 +19,7 @@ async function call(data: string, environment: Env = withUpstream) {
 		}),
 		environment,
 	);
-	return { ...sent, sign };
+	return { ...sent, data, sign };
 }
 
 // The Worker runs in the test's isolate, so a fetch stub stands in for the app's existing AEC server.
@@ -30,8 +33,7 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 			seen.push({ url: String(input), data: body.get("data"), sign: body.get("sign") });
 			return new Response('{"status":"1","data":"3"}');
 		});
-		const data = '{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"测试 +"}';
-		const { body, sign } = await call(data);
+		const { body, data, sign } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"测试 +"}');
 		expect(body).toBe('{"status":"1","data":"3"}');
 		expect(seen).toEqual([{ url: UPSTREAM, data, sign }]);
 	});
@@ -53,6 +55,23 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 		for (const bad of ['{"status":"0","data":10001}', '{"status":"0","data":"10001"}', "<br /><b>Fatal error</b>", "", '{"status":"1"']) {
 			const answer = await relayed(bad);
 			expect([answer.body, answer.error], bad).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+		}
+	});
+
+	it("relays only canonical answers, re-written, and nothing from a status other than 200", async ({ expect }) => {
+		const relayed = async (upstreamBody: string, status = 200) => {
+			vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(new Response(upstreamBody, { status }));
+			return call('{"action":"AEC_VOIP_CALL","userId":"a"}');
+		};
+		expect((await relayed('{"status":"1" , "data" : "ok"}')).body).toBe('{"status":"1","data":"ok"}');
+		for (const [body, status] of [
+			['{"status":"1","data":10001}', 200],
+			['{"status":"1","status":"0","data":"999"}', 200],
+			['{"status":"1","e500":1}', 500],
+			['{"status":"1"}', 500],
+		] as const) {
+			const answer = await relayed(body, status);
+			expect([answer.body, answer.error], `${status} ${body}`).toEqual([failure(1), "UPSTREAM_FAILURE"]);
 		}
 	});
 

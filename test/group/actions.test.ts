@@ -1,10 +1,10 @@
 import { describe, it } from "vitest";
-import { DONE, createGroup, post, roster, syncAll } from "../helpers";
+import { DONE, createGroup, post, roster, syncAll, unixNow } from "../helpers";
 
 // Every group action's success answer, byte for byte as StarRTC parses it.
 describe("group actions answer exactly as protocol.md shows", () => {
 	it("AEC_GROUP_CREATE answers the new id as a JSON string", async ({ expect }) => {
-		const sent = await post({ ts: "1795656857", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
+		const sent = await post({ ts: unixNow(), action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
 		expect(sent.body).toMatch(/^\{"status":"1","data":"[1-9]\d*"\}$/);
 		expect(sent.status).toBe(200);
 	});

@@ -44,10 +44,42 @@ describe("answers", () => {
 });
 
 describe("member lists in answers", () => {
-	it("escape quotes and backslashes in ids exactly as JSON does", ({ expect }) => {
-		const groupList = 'a"b,c\\d,plain,测试';
-		const body = Answer.roster({ groupList, ignoreList: 'a"b' }).body;
-		expect(JSON.parse(body)).toEqual({ status: "1", data: { groupList, ignoreList: 'a"b' } });
-		expect(body).toBe(`{"status":"1","data":{"groupList":${JSON.stringify(groupList)},"ignoreList":"a\\"b"}}`);
+	it("go in as raw UTF-8, never escaped: ids cannot hold what would need escaping", ({ expect }) => {
+		const body = Answer.roster({ groupList: "plain,测试,😀,ünï", ignoreList: "测试" }).body;
+		expect(body).toBe('{"status":"1","data":{"groupList":"plain,测试,😀,ünï","ignoreList":"测试"}}');
+		expect(body).not.toContain("\\");
+	});
+});
+
+describe("upstream answers", () => {
+	const relayed = (body: string) => Answer.relay(body);
+
+	it("are relayed re-written in canonical form: status first, no whitespace, strings only", ({ expect }) => {
+		expect(relayed('{"status":"1" , "data" : {"groupList":"a,b"}}').body).toBe('{"status":"1","data":{"groupList":"a,b"}}');
+		expect(relayed(' {"data":"3","status":"1"}\n').body).toBe('{"status":"1","data":"3"}');
+		expect(relayed('{"status":"1"}').body).toBe('{"status":"1"}');
+		expect(relayed('{"status":"0","data":"32"}').body).toBe('{"status":"0","data":"32"}');
+		expect(relayed('{"status":"1","data":"测试"}').body).toBe('{"status":"1","data":"测试"}');
+	});
+
+	it("are UPSTREAM_FAILURE in any other shape", ({ expect }) => {
+		for (const body of [
+			'{"status":"1","data":10001}',
+			'{"status":"1","status":"0","data":"999"}',
+			'{"status":"1","data":{"groupList":"a","groupList":"b"}}',
+			'{"status":"1","e500":1}',
+			'{"status":1}',
+			'{"status":"2"}',
+			'{"status":"0"}',
+			'{"status":"0","data":"101"}',
+			'{"status":"0","data":"group not found"}',
+			'{"status":"1","data":{"groupList":["a"]}}',
+			'{"status":"1","data":["a"]}',
+			'{"status":"1","data":"a\\u0001"}',
+			"[]",
+			"<br /><b>Fatal error</b>",
+		]) {
+			expect([relayed(body).body, relayed(body).error], body).toEqual(['{"status":"0","data":"1"}', "UPSTREAM_FAILURE"]);
+		}
 	});
 });

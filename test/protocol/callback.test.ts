@@ -27,6 +27,26 @@ describe("callback validation", () => {
 		expect(await syncAll(/"data":"(\d+)"/.exec(alone.body)?.[1] ?? "")).toBe(roster("zoe"));
 	});
 
+	it("refuses ids StarRTC cannot carry, and such a callback changes nothing", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		for (const bad of ['q"uote', "back\\slash", "alice\u00a0", "\ufeffalice", "al\u200bice", "bob\u202e"]) {
+			const created = await post({ action: "AEC_GROUP_CREATE", userId: bad, addUsers: "carol" });
+			expect([created.body, created.error], JSON.stringify(bad)).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+			const added = await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: `carol,${bad}` });
+			expect([added.body, added.error], JSON.stringify(bad)).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+			const removed = await post({ action: "AEC_GROUP_REMOVE_USER", userId: ` ${bad} `, groupId: id, removeUsers: "bob" });
+			expect([removed.body, removed.error], JSON.stringify(bad)).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+		}
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("counts userDefineData in UTF-8 bytes: 64 KiB of bytes passes, one byte more does not", async ({ expect }) => {
+		const fits = await post({ action: "AEC_GROUP_CREATE", userId: "a", userDefineData: `${"测".repeat(21845)}x` });
+		expect(fits.body).toMatch(/^\{"status":"1","data":"\d+"\}$/);
+		const over = await post({ action: "AEC_GROUP_CREATE", userId: "a", userDefineData: "测".repeat(21846) });
+		expect([over.body, over.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+	});
+
 	const malformed: [string, unknown][] = [
 		["no action", { userId: "a", groupId: "100000" }],
 		["action not a string", { action: ["AEC_GROUP_SYNC_ALL"], groupId: "100000" }],

@@ -23,6 +23,32 @@ describe("id lists", () => {
 	});
 });
 
+describe("ids StarRTC cannot carry", () => {
+	it("refuses a quote or a backslash anywhere in an id: StarRTC does not decode JSON escapes", ({ expect }) => {
+		for (const bad of ['a"b', '"', "a\\b", "\\", 'x\\"']) {
+			expect(parseIdList("addUsers", `ok,${bad}`).ok, bad).toBe(false);
+			expect(parseUserId("userId", bad).ok, bad).toBe(false);
+		}
+	});
+
+	it("trims only ASCII spaces and tabs, and refuses invisible characters instead of trimming them", ({ expect }) => {
+		expect(value(parseUserId("userId", " \t alice \t"))).toBe("alice");
+		const invisible = [
+			"\u00a0", "\u00ad", "\u061c", "\u1680", "\u180e", "\u2000", "\u2007", "\u200a", "\u200b", "\u200c", "\u200d",
+			"\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202e", "\u202f", "\u205f", "\u2060", "\u2064", "\u2066",
+			"\u2069", "\u3000", "\ufeff",
+		];
+		for (const c of invisible) {
+			const name = `U+${c.codePointAt(0)?.toString(16).padStart(4, "0")}`;
+			expect(parseUserId("userId", ` alice${c}`).ok, name).toBe(false);
+			expect(parseUserId("userId", `${c}alice`).ok, name).toBe(false);
+			expect(parseUserId("userId", `al${c}ice`).ok, name).toBe(false);
+			expect(parseIdList("addUsers", `bob,${c}`).ok, name).toBe(false);
+		}
+		expect(parseGroupId("\u00a0100001").ok).toBe(false);
+	});
+});
+
 describe("single ids", () => {
 	it("user ids are trimmed and may not be empty or hold a comma", ({ expect }) => {
 		expect(value(parseUserId("userId", "  alice "))).toBe("alice");

@@ -1,0 +1,71 @@
+/**
+ * AEC_ALLOWED_IPS: the source addresses (CF-Connecting-IP) that may call the AEC
+ * URL, as IPv4 and IPv6 addresses and CIDR ranges. An address is held as a
+ * 128-bit number; IPv4 as its IPv4-mapped IPv6 form (::ffff:a.b.c.d), so
+ * `1.2.3.0/24` and `::ffff:1.2.3.0/120` are the same range.
+ */
+export interface AddressRange {
+	readonly network: bigint;
+	readonly prefix: number;
+}
+
+const V4_MAPPED = 0xffffn << 32n;
+
+function ipv4(text: string): bigint | undefined {
+	const parts = text.split(".");
+	if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+	return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n);
+}
+
+function ipv6(text: string): bigint | undefined {
+	const halves = text.split("::");
+	if (halves.length > 2) return undefined;
+	const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+	// A trailing dotted IPv4 part stands for the last two groups.
+	const tail = groups.at(-1) ?? [];
+	const last = tail.at(-1);
+	let low: bigint | undefined;
+	if (last?.includes(".")) {
+		low = ipv4(last);
+		if (low === undefined) return undefined;
+		tail.pop();
+	}
+	const words = groups.flat();
+	if (!words.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) return undefined;
+	const count = words.length + (low === undefined ? 0 : 2);
+	if (halves.length === 1 ? count !== 8 : count > 7) return undefined;
+	const head = groups[0] ?? [];
+	const rest = halves.length === 2 ? (groups[1] ?? []) : [];
+	const filled = [...head, ...Array(8 - count).fill("0"), ...rest].map((w) => BigInt(`0x${w}`));
+	const value = filled.reduce((n, w) => (n << 16n) | w, 0n);
+	return low === undefined ? value : (value << 32n) | low;
+}
+
+/** An address as CF-Connecting-IP carries it, as a 128-bit number. */
+export function parseAddress(text: string): bigint | undefined {
+	const v4 = ipv4(text);
+	return v4 === undefined ? ipv6(text) : V4_MAPPED | v4;
+}
+
+/** A comma-separated list of addresses and CIDR ranges; undefined when an entry does not parse. */
+export function parseRanges(text: string): AddressRange[] | undefined {
+	const ranges: AddressRange[] = [];
+	for (const entry of text.split(",").map((e) => e.trim())) {
+		if (entry === "") continue;
+		const [address = "", bits, ...extra] = entry.split("/");
+		const isV4 = ipv4(address) !== undefined;
+		const value = parseAddress(address);
+		const width = isV4 ? 32 : 128;
+		const length = bits === undefined ? width : /^(0|[1-9][0-9]{0,2})$/.test(bits) ? Number(bits) : Number.NaN;
+		if (value === undefined || extra.length || !(length >= 0 && length <= width)) return undefined;
+		const prefix = length + (128 - width);
+		ranges.push({ network: value >> BigInt(128 - prefix), prefix });
+	}
+	return ranges.length ? ranges : undefined;
+}
+
+export function isAllowed(ranges: readonly AddressRange[], address: string | null): boolean {
+	const value = address === null ? undefined : parseAddress(address.trim());
+	if (value === undefined) return false;
+	return ranges.some(({ network, prefix }) => value >> BigInt(128 - prefix) === network);
+}

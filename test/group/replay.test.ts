@@ -1,0 +1,72 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, it } from "vitest";
+import { DONE, createGroup, failure, post, roster, syncAll, unixNow } from "../helpers";
+
+// GUARD_TOKEN is set in these tests, so MAX_CALLBACK_AGE_SECONDS defaults to 300: a signed
+// callback is refused when its ts is over 300 s from now, and an exact repeat of a mutating
+// callback's data within that time is answered success without being applied again.
+describe("a replayed callback", () => {
+	it("an old ADD_USER resent after the user was removed, within the window, does not re-add them", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const add = { ts: unixNow(), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" };
+		expect((await post(add)).body).toBe(DONE);
+		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "carol" })).body).toBe(DONE);
+		const replayed = await post(add);
+		expect([replayed.body, replayed.error]).toEqual([DONE, null]);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("the same ADD_USER resent outside the window is refused as STALE_CALLBACK and changes nothing", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const add = { ts: String(Number(unixNow()) - 301), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" };
+		const replayed = await post(add);
+		expect([replayed.body, replayed.error]).toEqual([failure(53), "STALE_CALLBACK"]);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("a replayed *_AND_SYNC_ALL answers the current list, applying nothing", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const leave = { ts: unixNow(), action: "AEC_GROUP_REMOVE_USER_AND_SYNC_ALL", userId: "bob", groupId: id, removeUsers: "bob" };
+		expect((await post(leave)).body).toBe(roster("alice"));
+		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		expect((await post(leave)).body).toBe(roster("alice,bob"));
+		const dnd = { ts: unixNow(), action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id };
+		await post(dnd);
+		await post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id, nonce: "later" });
+		expect((await post(dnd)).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("repeated SYNC_ALL is never held back, and a refused callback leaves no record", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const sync = { ts: unixNow(), action: "AEC_GROUP_SYNC_ALL", groupId: id };
+		expect((await post(sync)).body).toBe(roster("alice,bob"));
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" });
+		expect((await post(sync)).body).toBe(roster("alice,bob,carol"));
+		// Refused: dave is not a member yet. Once he is, the same data is applied.
+		const byDave = { ts: unixNow(), action: "AEC_GROUP_ADD_USER", userId: "dave", groupId: id, addUsers: "erin" };
+		expect((await post(byDave)).error).toBe("NOT_A_MEMBER");
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "dave" });
+		expect((await post(byDave)).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob,carol,dave,erin"));
+	});
+
+	it("the replay record is written in the change's own transaction: if it fails, the change is not made either", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		await runInDurableObject(env.GROUPS.getByName(id), (_, state) => {
+			const sql = state.storage.sql;
+			const exec = sql.exec.bind(sql);
+			Object.defineProperty(sql, "exec", {
+				configurable: true,
+				value: (query: string, ...bindings: unknown[]) => {
+					if (query.startsWith("INSERT OR REPLACE INTO recent_callbacks")) throw new Error("injected failure");
+					return exec(query, ...bindings);
+				},
+			});
+		});
+		const sent = await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" });
+		expect(sent.error).toBe("INTERNAL_ERROR");
+		expect(await syncAll(id)).toBe(roster("alice"));
+	});
+});
