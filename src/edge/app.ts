@@ -3,8 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import { type Settings, type SettingsSource, readSettings } from "../config";
 import { GetPushMode } from "../protocol/actions";
 import { Answer, toResponse } from "../protocol/answer";
-import { type Fields, parseCallback, parseFields } from "../protocol/callback";
+import { parseCallback } from "../protocol/callback";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+import { type Fields, readStarRtcData } from "../protocol/starrtc-data";
 import { runGroupCommand } from "./groups";
 import { verifySign } from "./sign";
 import { forwardToUpstream } from "./upstream";
@@ -98,7 +99,7 @@ async function answerCallback(request: Request, env: SettingsSource, log: LogLin
 	if (refused) return Answer.failure(refused);
 
 	const { data, sign } = params.value;
-	const fields = parseFields(data);
+	const fields = readStarRtcData(data);
 	if (!fields.ok) return Answer.failure(fields);
 	log.action = clip(fields.value.action);
 	log.groupId = clip(fields.value.groupId);
