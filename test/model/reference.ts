@@ -25,7 +25,7 @@ const UNKNOWN_GROUP = "987654321";
 type Actor = { readonly member: boolean; readonly index: number };
 
 type Step =
-	| { kind: "create"; actor: number; users: number[] }
+	| { kind: "create"; actor: number; users: number[]; name: string }
 	| { kind: "resend" }
 	| { kind: "sync"; group: number }
 	| { kind: "delete"; actor: Actor; group: number }
@@ -38,8 +38,10 @@ const actor = fc.record({ member: fc.boolean(), index: fc.nat(20) });
 /** Mostly a group made earlier in the sequence; 7 stands for a group that was never made. */
 const slot = fc.integer({ min: 0, max: 7 });
 const list = fc.array(who, { maxLength: 8 });
+/** Group names as users type them, with what StarRTC sends unescaped. */
+const groupName = fc.string({ unit: fc.constantFrom('"', "\\", "{", "}", "[", ",", ":", " ", "a", "中"), maxLength: 8 });
 export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-	fc.record({ kind: fc.constant("create" as const), actor: who, users: list }),
+	fc.record({ kind: fc.constant("create" as const), actor: who, users: list, name: groupName }),
 	fc.constant({ kind: "resend" as const }),
 	fc.record({ kind: fc.constant("sync" as const), group: slot }),
 	fc.record({ kind: fc.constant("delete" as const), actor, group: slot }),
@@ -116,7 +118,10 @@ export class ReferenceModel {
 			}
 			const creator = USERS[step.actor] ?? "";
 			const listed = step.users.map((u) => USERS[u] ?? "");
-			data = JSON.stringify({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: sloppy(listed), userDefineData: `${this.run}-${index}` });
+			// As StarRTC sends it: the name pasted in unescaped, bare when it starts with { or [;
+			// the run and step make every create's data unique.
+			const name = `${step.name}${this.run}-${index}`;
+			data = `{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"${creator}","addUsers":"${sloppy(listed)}","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`;
 			const members = unique([creator, ...listed]);
 			const { body } = await post(data);
 			if (members.length > policy.maxMembers) return expectAnswer(body, failure(62), step);
@@ -219,7 +224,7 @@ export const stats = { sequences: 0, steps: 0, answers: new Map<string, number>(
 /** The property: any sequence of steps leaves the service and the model in agreement. */
 export function modelProperty(policy: Policy) {
 	// Every sequence starts with a create, so most steps act on a real group.
-	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list });
+	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list, name: groupName });
 	const sequence = fc.tuple(first, fc.array(stepArbitrary, { minLength: 5, maxLength: 49, size: "max" })).map(([a, rest]) => [a, ...rest]);
 	return fc.asyncProperty(sequence, async (steps) => {
 		// Sequences share nothing, so storage is wiped now and then: thousands of live objects

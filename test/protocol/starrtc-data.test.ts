@@ -40,6 +40,8 @@ describe("group names as StarRTC sends them", () => {
 		[`${HEAD}"a\nb"}`, "a\nb"],
 		[`${HEAD}"\ttab\\"}`, "\ttab\\"],
 		[`${HEAD}"a, b, c: {x}"}`, "a, b, c: {x}"],
+		// Valid JSON whose later keys would have made mallory the creator: the name is the name.
+		[`${HEAD}"x","userId":"mallory","addUsers":"mallory"}`, 'x","userId":"mallory","addUsers":"mallory'],
 		[`${HEAD}"123"}`, "123"],
 		[`${HEAD}""}`, ""],
 	];
