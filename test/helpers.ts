@@ -64,7 +64,8 @@ export async function sendWith(request: Request, environment: SettingsSource): P
 
 /** Creates a group and returns its id. */
 export async function createGroup(creator: string, members: string[], userDefineData = "g"): Promise<string> {
-	const sent = await post({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData, nonce: crypto.randomUUID() });
+	// The nonce goes before the name: a create in StarRTC's layout has its name last, read raw.
+	const sent = await post({ nonce: crypto.randomUUID(), action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData });
 	const match = /^\{"status":"1","data":"(\d+)"\}$/.exec(sent.body);
 	if (!match?.[1]) throw new Error(`create failed: ${sent.body}`);
 	return match[1];

@@ -3,9 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import { ConfigError, type Settings, type SettingsSource, readSettings } from "../config";
 import { GetPushMode } from "../protocol/actions";
 import { Answer, toResponse } from "../protocol/answer";
-import { type Fields, parseCallback, parseFields } from "../protocol/callback";
+import { parseCallback } from "../protocol/callback";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
 import { isAllowed } from "./addresses";
+import { type Fields, readStarRtcData } from "../protocol/starrtc-data";
 import { runGroupCommand } from "./groups";
 import { isCallbackPath } from "./paths";
 import { verifySign } from "./sign";
@@ -118,7 +119,7 @@ async function answerCallback(request: Request, env: SettingsSource, log: LogLin
 	if (refused) return Answer.failure(refused);
 
 	const { data, sign } = params.value;
-	const fields = parseFields(data);
+	const fields = readStarRtcData(data);
 	if (!fields.ok) return Answer.failure(fields);
 	log.action = clip(fields.value.action);
 	log.groupId = clip(fields.value.groupId);

@@ -1,6 +1,7 @@
 import { parseGroupId, parseIdList, parseUserId } from "./ids";
 import { AccessValidation, GroupAction } from "./actions";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "./errors";
+import type { Fields } from "./starrtc-data";
 
 /** A group action, reduced to what the group object needs to know. */
 export type GroupCommand =
@@ -17,26 +18,9 @@ export type Callback =
 	/** Any other action: not ours, so it is answered by the push-mode default, forwarded, or refused. */
 	| { readonly kind: "other"; readonly action: string };
 
-/** The raw fields of `data`; every value should be a string, but StarRTC clones may send numbers. */
-export type Fields = Readonly<Record<string, unknown>>;
-
 /** userDefineData is opaque to us; this bounds what one group stores, in UTF-8 bytes. */
 export const MAX_USER_DEFINE_DATA = 64 * 1024;
 const utf8 = new TextEncoder();
-
-/** `data` must be a JSON object. */
-export function parseFields(data: string): Outcome<Fields> {
-	let value: unknown;
-	try {
-		value = JSON.parse(data);
-	} catch {
-		return fail(ErrorCode.BadJson, "data is not JSON");
-	}
-	if (typeof value !== "object" || value === null || Array.isArray(value)) {
-		return fail(ErrorCode.BadJson, "data is not a JSON object");
-	}
-	return ok(value as Fields);
-}
 
 // Inside this module a refusal is thrown, so each action's fields read as one line apiece;
 // parseCallback turns it back into a Failure value at the boundary.

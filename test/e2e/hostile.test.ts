@@ -38,6 +38,9 @@ const signed = (data: string) => `data=${encode(data)}&sign=${encode(sign(TOKEN,
 /** StarRTC puts a fresh `ts` first in every callback's data (MAX_CALLBACK_AGE_SECONDS is on with a GUARD_TOKEN). */
 const stamp = (value: object) => JSON.stringify({ ts: unixNow(), ...value });
 const json = (value: object) => signed(stamp(value));
+/** A create as StarRTC's servers send it: the name pasted in unescaped, bare when it starts with { or [. */
+const starRtcCreate = (name: string) =>
+	signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,bob","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`);
 
 async function send({ method = "POST", path = "/eventCenter", contentType = "application/x-www-form-urlencoded", body, query }: Raw) {
 	const response = await fetch(`${dev.url}${path}${query ? `?${query}` : ""}`, {
@@ -136,6 +139,17 @@ function corpus(): [string, Raw, string][] {
 		["PATCH", { method: "PATCH", body: signed(good) }, "METHOD_NOT_ALLOWED"],
 		["unknown path", { path: "/admin", body: signed(good) }, "NOT_FOUND"],
 		["path traversal", { path: "/eventCenter/../../etc/passwd", body: signed(good) }, "NOT_FOUND"],
+		["a name with quotes and a backslash", { body: starRtcCreate(String.raw`say "hi" \back`) }, "OK"],
+		["a name with a JSON escape in it", { body: starRtcCreate(String.raw`a\b \u4e2d \"`) }, "OK"],
+		["a name with \"} inside", { body: starRtcCreate('end"} and "},{"more') }, "OK"],
+		["a name with braces and commas", { body: starRtcCreate("a, {b}, [c]: d") }, "OK"],
+		["a name that is JSON", { body: starRtcCreate('{"k":1,"n":"x"}') }, "OK"],
+		["a name starting with { that is not JSON", { body: starRtcCreate('{"k":1}x "y\\') }, "OK"],
+		["a name that looks like more fields", { body: starRtcCreate('x","userId":"mallory","addUsers":"mallory') }, "OK"],
+		["an add carrying a broken name (alice is already a member)", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"alice","userDefineData":"say "hi""}`) }, "OK"],
+		["a broken SYNC_ALL in StarRTC's layout", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":"${g}"x"}`) }, "BAD_JSON"],
+		["a quote in a create's userId", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"al"ice","addUsers":"alice","userDefineData":"n"}`) }, "BAD_JSON"],
+		["a broken name, unsigned", { body: `data=${encode(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"a"b"}`)}` }, "BAD_SIGN"],
 		["delete by a member who is not the creator", { body: json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: g }) }, "PERMISSION_DENIED"],
 		["add by a non-member", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: g, addUsers: "mallory" }) }, "NOT_A_MEMBER"],
 		["remove the creator", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "alice" }) }, "REMOVE_CREATOR"],

@@ -27,7 +27,7 @@ const COUNTER_NAME = "ids";
 type Actor = { readonly member: boolean; readonly index: number };
 
 type Step = { readonly evictFirst: boolean } & (
-	| { kind: "create"; actor: number; users: number[] }
+	| { kind: "create"; actor: number; users: number[]; name: string }
 	| { kind: "appCreate"; actor: number; users: number[] }
 	| { kind: "appAdd" | "appRemove"; group: number; users: number[] }
 	| { kind: "appRemoveOne" | "appDelete"; actor: Actor; group: number }
@@ -45,12 +45,14 @@ const actor = fc.record({ member: fc.boolean(), index: fc.nat(20) });
 /** Mostly a group made earlier in the sequence; 7 stands for a group that was never made. */
 const slot = fc.integer({ min: 0, max: 7 });
 const list = fc.array(who, { maxLength: 8 });
+/** Group names as users type them, with what StarRTC sends unescaped. */
+const groupName = fc.string({ unit: fc.constantFrom('"', "\\", "{", "}", "[", ",", ":", " ", "a", "中"), maxLength: 8 });
 /** Roughly one step in eight starts from evicted objects. */
 const evictFirst = fc.integer({ min: 0, max: 7 }).map((n) => n === 0);
 const REFUSED_VARIANTS = 8;
 
 const steps = fc.oneof(
-	fc.record({ kind: fc.constant("create" as const), actor: who, users: list }),
+	fc.record({ kind: fc.constant("create" as const), actor: who, users: list, name: groupName }),
 	fc.constant({ kind: "resend" as const }),
 	fc.record({ kind: fc.constant("sync" as const), group: slot }),
 	fc.record({ kind: fc.constant("delete" as const), actor, group: slot }),
@@ -332,7 +334,10 @@ export class ReferenceModel {
 		}
 		const creator = USERS[step.actor] ?? "";
 		const listed = sloppy(step.users.map((u) => USERS[u] ?? ""));
-		const data = JSON.stringify({ ts: unixNow(), action: "AEC_GROUP_CREATE", userId: creator, addUsers: listed, userDefineData: `${this.run}-${index}` });
+		// As StarRTC sends it (README "Group names"): the name pasted in unescaped, bare when it
+		// starts with { or [; the run and step make every create's data unique.
+		const name = `${step.name}${this.run}-${index}`;
+		const data = `{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"${creator}","addUsers":"${listed}","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`;
 		const sent = await post(data);
 		// "The creator is always a member, first in the list."
 		const members = [...new Set([creator, ...idList(listed)])];
@@ -344,7 +349,7 @@ export class ReferenceModel {
 		if (!id || Number(id) <= this.#lastId || sent.error !== null) throw new Error(`${what}: create answered ${sent.body}, after id ${this.#lastId}`);
 		this.#lastId = Number(id);
 		this.#lastCreate = { data, id };
-		this.groups.push(new ModelGroup(id, creator, members, `${this.run}-${index}`));
+		this.groups.push(new ModelGroup(id, creator, members, name));
 		this.options.proxy?.groups.set(id, { members: [...members], ignoring: new Set() });
 	}
 
@@ -388,7 +393,7 @@ let runs = 0;
 /** The property: any sequence of steps leaves the service and the model in agreement. */
 export function modelProperty(policy: Policy, coverage: Coverage, options: ModelOptions = {}) {
 	// Every sequence starts with a create, so most steps act on a real group.
-	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list, evictFirst: fc.constant(false) });
+	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list, name: groupName, evictFirst: fc.constant(false) });
 	const rest = options.app ? mixedStepArbitrary : stepArbitrary;
 	const readsEvery = options.readsEvery;
 	const sequence = fc.tuple(first, fc.array(rest, { minLength: 5, maxLength: readsEvery ? 24 : 49, size: "max" })).map(([a, more]) => [a, ...more]);
