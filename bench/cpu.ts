@@ -52,8 +52,11 @@ function tree(roots: readonly number[]): Stat[] {
 /** The processes a server runs in (given roots and their descendants), and the CPU time they used. */
 export class Processes {
 	readonly #roots: readonly number[];
-	constructor(roots: readonly number[]) {
+	readonly #settleMaxMs: number;
+	/** `settleMaxMs`: how long `settle` waits for idle (a database may never fall quite idle). */
+	constructor(roots: readonly number[], settleMaxMs = 60_000) {
 		this.#roots = roots;
+		this.#settleMaxMs = settleMaxMs;
 	}
 
 	/** Total CPU time so far, in ms, of the roots and their descendants. */
@@ -73,7 +76,8 @@ export class Processes {
 	 * work left over from an earlier step (index deliveries, say) is not charged to
 	 * the next, and work a step caused after its last answer is charged to it.
 	 */
-	async settle(maxMs = 60_000): Promise<void> {
+	async settle(): Promise<void> {
+		const maxMs = this.#settleMaxMs;
 		const started = performance.now();
 		let before = this.cpuMs();
 		while (performance.now() - started < maxMs) {

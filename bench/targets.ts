@@ -117,5 +117,5 @@ export async function startFloor(writes = false): Promise<Target> {
 
 /** An AEC server someone else runs (the StarRTC sample server, for one). */
 export function external(url: string, pids: readonly number[]): Target {
-	return { name: `--url ${url}`, url, ...(pids.length ? { processes: new Processes(pids) } : {}), stop: async () => {} };
+	return { name: `--url ${url}`, url, ...(pids.length ? { processes: new Processes(pids, 10_000) } : {}), stop: async () => {} };
 }
