@@ -119,7 +119,10 @@ export interface AddProbeResult {
 /** Until `done` settles: ADD_USER of a new user to a seeded group, then poll that user's list until the group is there. */
 export async function addProbe(url: string, api: Api, guardToken: string | undefined, groups: readonly Group[], tag: string, done: Promise<unknown>): Promise<AddProbeResult> {
 	let finished = false;
-	void done.finally(() => (finished = true));
+	const stop = () => {
+		finished = true;
+	};
+	done.then(stop, stop);
 	const times: number[] = [];
 	let errors = 0;
 	for (let i = 0; !finished; i++) {
