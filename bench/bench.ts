@@ -1,28 +1,32 @@
 /**
- * npm run bench [-- --url <AEC URL> --guard-token <token> --seconds 10 --sizes 10,1000,... --reps 20]
+ * npm run bench [-- --url <AEC URL> --url-pids <pid,…> --guard-token <token> --seconds 10 --sizes 10,1000,... --reps 20 --only mix,create,scale,floor,proxy,index,onoff]
  *
  * Measures this service in the local runtime (the Worker directly, and through
  * `wrangler dev`), the runtime floor, and optionally any other AEC server given
- * with --url (the StarRTC sample server), on the same workloads in one run.
- * Every answer is checked. Prints tables and writes bench-report.json.
+ * with --url (the StarRTC sample server), on the same workloads in one run; the
+ * user index (propagation, reads, and the Worker with its feed off); and each
+ * target's server CPU per callback, from /proc (for --url, of --url-pids and
+ * their descendants). Every answer is checked. Prints tables and writes bench-report.json.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { closeConnections, load, type LoadResult } from "./load.ts";
-import { type Target, external, startDirect, startFloor, startWranglerDev } from "./targets.ts";
+import { type Target, configured, external, startDirect, startFloor, startWranglerDev } from "./targets.ts";
+import { type AddProbeResult, type Api, addProbe, type PropagationResult, propagation, type ReadRow, reads } from "./user-index.ts";
 import { type CreateResult, type Group, createLoad, mixJobs, scale, seed, type ScaleRow, type Strictness } from "./workloads.ts";
 
 const { values: args } = parseArgs({
 	options: {
 		url: { type: "string" },
+		"url-pids": { type: "string", default: "" },
 		"guard-token": { type: "string" },
 		seconds: { type: "string", default: "10" },
 		sizes: { type: "string", default: "10,1000,10000,20000,100000" },
 		reps: { type: "string", default: "20" },
 		groups: { type: "string", default: "1000" },
 		out: { type: "string", default: "bench-report.json" },
-		only: { type: "string", default: "mix,create,scale,floor,proxy" },
+		only: { type: "string", default: "mix,create,scale,floor,proxy,index,onoff" },
 	},
 });
 const seconds = Number(args.seconds);
@@ -30,16 +34,24 @@ const sizes = (args.sizes ?? "").split(",").map(Number);
 const reps = Number(args.reps);
 const groupCount = Number(args.groups);
 const TOKEN = "bench-guard-token";
+const API_TOKEN = "bench-api-token-0123456789abcdef";
 // The scale scenario goes up to 100,000 members (plus those it adds), above the shipped default limit.
 // The load generator repeats identical callbacks and sends no `ts`, so the ts check and the
 // replay cache (on by default with a GUARD_TOKEN) are off here, as in the published figures.
-const vars = { GUARD_TOKEN: TOKEN, MAX_CALLBACK_AGE_SECONDS: "0", MAX_GROUP_MEMBERS: String(Math.max(20000, ...sizes) + reps) };
+const vars = { GUARD_TOKEN: TOKEN, API_TOKEN, MAX_CALLBACK_AGE_SECONDS: "0", MAX_GROUP_MEMBERS: String(Math.max(20000, ...sizes) + reps) };
+const PROPAGATION_MEMBERS = 20000;
+const HUB_GROUPS = 1000;
+const urlPids = (args["url-pids"] ?? "").split(",").filter(Boolean).map(Number);
 const tag = `b${Date.now().toString(36)}`;
 const only = new Set((args.only ?? "").split(","));
 
+/** A load run, with the server's CPU time per answered callback (ms), settled before and after. */
+type Measured = LoadResult & { readonly cpuMsPerCallback?: number };
 interface MixRun {
 	readonly target: string;
-	readonly runs: LoadResult[];
+	readonly runs: Measured[];
+	/** The processes counted for CPU time. */
+	readonly processes?: string;
 }
 const report: Record<string, unknown> = {
 	date: new Date().toISOString(),
@@ -55,14 +67,28 @@ function versions() {
 	return { node: process.version, wrangler: pkg("wrangler"), miniflare: pkg("miniflare"), workerd: pkg(workerd), hono: pkg("hono"), autocannon: pkg("autocannon") };
 }
 
+/**
+ * Runs `run` between two idle points of the target, so that its CPU time counts what
+ * the run caused, index deliveries that finish after the last answer included.
+ */
+async function measured(target: Target, run: () => Promise<LoadResult>): Promise<Measured> {
+	const processes = target.processes;
+	if (!processes) return run();
+	await processes.settle();
+	const before = processes.cpuMs();
+	const result = await run();
+	await processes.settle();
+	return { ...result, cpuMsPerCallback: +((processes.cpuMs() - before) / result.requests).toFixed(3) };
+}
+
 async function mix(target: Target, connections: number[], token: string | undefined, strictness: Strictness, groups: Group[]): Promise<MixRun> {
-	const runs: LoadResult[] = [];
+	const runs: Measured[] = [];
 	// Unrecorded warm-up: every target gets its objects, connections and JIT ready the same way.
 	await load(`${target.name} warm-up`, target.url, { connections: 8, seconds: 3, token, next: mixJobs(groups, `${tag}w`, strictness) });
 	for (const c of connections) {
-		runs.push(await load(`${target.name} mix c=${c}`, target.url, { connections: c, seconds, token, next: mixJobs(groups, `${tag}${c}`, strictness) }));
+		runs.push(await measured(target, () => load(`${target.name} mix c=${c}`, target.url, { connections: c, seconds, token, next: mixJobs(groups, `${tag}${c}`, strictness) })));
 	}
-	return { target: target.name, runs };
+	return { target: target.name, runs, processes: target.processes?.describe() };
 }
 
 async function withTarget<T>(start: () => Promise<Target>, use: (t: Target) => Promise<T>): Promise<T> {
@@ -81,6 +107,12 @@ let ourCreate: CreateResult | undefined;
 let theirCreate: CreateResult | undefined;
 let floorCreate: CreateResult | undefined;
 let scaleRows: ScaleRow[] = [];
+let spread: PropagationResult | undefined;
+let readRows: ReadRow[] = [];
+let probe: { load: Measured; add: AddProbeResult } | undefined;
+const onOff: { on: Measured[]; off: Measured[] } = { on: [], off: [] };
+const shards = Number(configured("INDEX_SHARDS"));
+const apiOf = (target: Target): Api => ({ origin: new URL(target.url).origin, token: API_TOKEN });
 
 log("# the Worker, directly in workerd");
 await withTarget(
@@ -90,9 +122,44 @@ await withTarget(
 		if (only.has("create")) {
 			ourCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token: TOKEN, tag, strictness: "exact" });
 		}
+		if (only.has("index")) {
+			log(`# the user index: a ${PROPAGATION_MEMBERS}-member group reaching every member's list, then reads`);
+			await target.processes?.settle();
+			const { result, group } = await propagation(target.url, apiOf(target), TOKEN, `${tag}i`, PROPAGATION_MEMBERS, shards);
+			spread = result;
+			log(`  propagation: ${JSON.stringify(result)}`);
+			readRows = await reads(target.url, apiOf(target), TOKEN, `${tag}r`, HUB_GROUPS, group, 200);
+			log(`  reads: ${JSON.stringify(readRows)}`);
+		}
 		if (!only.has("mix")) return;
 		const groups = await seed(target.url, TOKEN, tag, groupCount, 50);
 		mixes.push(await mix(target, [1, 8, 32], TOKEN, "exact", groups));
+		if (only.has("index")) {
+			// Its own run: the probe's reads and adds would blur the plain mix figures above.
+			log("# one add's visibility in the index, under the mix at 32 connections");
+			let adds!: Promise<AddProbeResult>;
+			const run = await measured(target, () => {
+				const running = load(`${target.name} mix c=32 + add probe`, target.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(groups, `${tag}p`, "exact") });
+				adds = addProbe(target.url, apiOf(target), TOKEN, groups, `${tag}q`, running);
+				return running;
+			});
+			probe = { load: run, add: await adds };
+			log(`  add visible: ${JSON.stringify(probe.add)}`);
+		}
+		if (only.has("onoff")) {
+			log("# the same build with USER_INDEX_FEED=off, alternating with the index on (on, off, off, on) at 32 connections");
+			await withTarget(
+				() => startDirect({ ...vars, USER_INDEX_FEED: "off" }, "worker (direct, index off)"),
+				async (off) => {
+					const offGroups = await seed(off.url, TOKEN, tag, groupCount, 50);
+					await load(`${off.name} warm-up`, off.url, { connections: 8, seconds: 3, token: TOKEN, next: mixJobs(offGroups, `${tag}w`, "exact") });
+					for (const [i, side] of (["on", "off", "off", "on"] as const).entries()) {
+						const [t, g] = side === "on" ? [target, groups] : [off, offGroups];
+						onOff[side].push(await measured(t, () => load(`${t.name} mix c=32 #${i}`, t.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(g, `${tag}o${i}`, "exact") })));
+					}
+				},
+			);
+		}
 		if (!only.has("floor")) return;
 		// The floor gets the very same requests, so its DO names match the groups.
 		log("# the runtime floor (no-op Worker → Durable Object), and the same plus one row written per mutation");
@@ -123,7 +190,7 @@ if (only.has("proxy")) {
 
 if (args.url) {
 	log(`# ${args.url}`);
-	const target = external(args.url);
+	const target = external(args.url, urlPids);
 	const token = args["guard-token"];
 	if (only.has("mix")) {
 		const groups = await seed(target.url, token, tag, groupCount, 50);
@@ -141,7 +208,16 @@ const sample = args.url ? mixes.at(-1) : undefined;
 console.log("\nMixed workload (60% SYNC_ALL, 20% ADD, 10% REMOVE, 10% DND over 1,000 groups of 50); every answer checked");
 console.table(
 	mixes.flatMap((m) =>
-		m.runs.map((r) => ({ target: m.target, conns: r.connections, "req/s": r.rps, "p50 ms": r.p50, "p90 ms": r.p90, "p99 ms": r.p99, errors: r.errors })),
+		m.runs.map((r) => ({
+			target: m.target,
+			conns: r.connections,
+			"req/s": r.rps,
+			"p50 ms": r.p50,
+			"p90 ms": r.p90,
+			"p99 ms": r.p99,
+			"CPU ms/callback": r.cpuMsPerCallback ?? "-",
+			errors: r.errors,
+		})),
 	),
 );
 const ours32 = at(direct, 32);
@@ -181,11 +257,49 @@ console.table(
 		errors: r.errors,
 	})),
 );
+const sum = (runs: Measured[], f: (r: Measured) => number) => runs.reduce((n, r) => n + f(r), 0);
+/** Over all runs of one side: req/s, and CPU ms per callback weighted by callbacks. */
+const side = (runs: Measured[]) => ({
+	rps: Math.round(sum(runs, (r) => r.requests) / sum(runs, (r) => r.seconds)),
+	cpuMsPerCallback: +(sum(runs, (r) => (r.cpuMsPerCallback ?? Number.NaN) * r.requests) / sum(runs, (r) => r.requests)).toFixed(3),
+	errors: sum(runs, (r) => r.errors),
+});
+const indexOn = onOff.on.length ? side(onOff.on) : undefined;
+const indexOff = onOff.off.length ? side(onOff.off) : undefined;
+if (indexOn && indexOff) {
+	console.log("\nIndex on vs off: the Worker direct, mix at 32 connections, runs alternated on, off, off, on");
+	console.table([
+		{ index: "on (default)", ...indexOn, runs: onOff.on.map((r) => r.rps).join(", ") },
+		{ index: "off (USER_INDEX_FEED=off)", ...indexOff, runs: onOff.off.map((r) => r.rps).join(", ") },
+	]);
+	ratios["index on / off req/s at 32 (goal ≥ 0.85)"] = +(indexOn.rps / indexOff.rps).toFixed(2);
+	ratios["index on / off CPU per callback (goal ≤ 1.15)"] = +(indexOn.cpuMsPerCallback / indexOff.cpuMsPerCallback).toFixed(2);
+}
+if (spread) {
+	console.log(`\nIndex propagation: a new group of ${spread.members} members (ms after its CREATE answered)`);
+	console.table([spread]);
+}
+if (probe) {
+	console.log(`\nOne add visible in /v1/users/{new}/groups, while the mix runs at 32 connections (${probe.load.rps} req/s, ${probe.load.errors} errors)`);
+	console.table([probe.add]);
+}
+if (readRows.length) {
+	console.log("\nRead latency, one connection, 200 reads each, every answer checked in full");
+	console.table(readRows);
+}
 console.log("\nRatios");
 console.table(ratios);
 
-Object.assign(report, { mix: mixes, create: { worker: ourCreate, floor: floorCreate, sample: theirCreate }, scale: scaleRows, ratios });
+Object.assign(report, {
+	mix: mixes,
+	create: { worker: ourCreate, floor: floorCreate, sample: theirCreate },
+	scale: scaleRows,
+	index: { shards, propagation: spread, addVisible: probe, reads: readRows, onOff: { ...onOff, summary: { on: indexOn, off: indexOff } } },
+	ratios,
+});
 writeFileSync(args.out ?? "bench-report.json", `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nreport written to ${args.out}`);
-const errors = mixes.flatMap((m) => m.runs).reduce((n, r) => n + r.errors, 0) + scaleRows.reduce((n, r) => n + r.errors, 0);
+const errors =
+	[...mixes.flatMap((m) => m.runs), ...onOff.on, ...onOff.off, ...(probe ? [probe.load, probe.add] : []), ...readRows, ...(spread ? [spread] : [])].reduce((n, r) => n + r.errors, 0) +
+	scaleRows.reduce((n, r) => n + r.errors, 0);
 if (errors) console.log(`${errors} wrong answers (see sampleError in the report)`);

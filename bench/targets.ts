@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { freePort, startDevServer } from "../test/e2e/dev-server.ts";
+import { Processes, spawnedBy } from "./cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -13,7 +14,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export interface Target {
 	readonly name: string;
 	readonly url: string;
+	/** The processes that serve it, for CPU time; unknown for --url without --url-pids. */
+	readonly processes?: Processes;
 	stop(): Promise<void>;
+}
+
+/** A [vars] value of wrangler.toml, as deployed. */
+export function configured(name: string): string {
+	const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+	return String((workerOptions.bindings as Record<string, unknown>)[name]);
 }
 
 /** Bundles the Worker exactly as `wrangler deploy` would, into a scratch folder. */
@@ -64,19 +73,22 @@ export async function serve(
 }
 
 /** The Worker alone in workerd, bundled as `wrangler deploy` bundles it, with no `wrangler dev` proxy in front. */
-export async function startDirect(vars: Record<string, string>): Promise<Target> {
+export async function startDirect(vars: Record<string, string>, name = "worker (direct)"): Promise<Target> {
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
 	const out = bundle();
 	const persist = mkdtempSync(join(tmpdir(), "aec-bench-state-"));
-	const served = await serve("aec", {
-		source: join(out, "index.js"),
-		vars: { ...(workerOptions.bindings as Record<string, string>), ...vars },
-		objects: { GROUPS: "GroupObject", GROUP_IDS: "GroupIdCounter" },
-		persist,
-	});
+	const { value: served, processes } = await spawnedBy(() =>
+		serve("aec", {
+			source: join(out, "index.js"),
+			vars: { ...(workerOptions.bindings as Record<string, string>), ...vars },
+			objects: { GROUPS: "GroupObject", GROUP_IDS: "GroupIdCounter", USER_INDEX: "UserIndex" },
+			persist,
+		}),
+	);
 	return {
-		name: "worker (direct)",
+		name,
 		url: served.url,
+		processes,
 		async stop() {
 			await served.stop();
 			rmSync(out, { recursive: true, force: true });
@@ -87,21 +99,23 @@ export async function startDirect(vars: Record<string, string>): Promise<Target>
 
 /** The Worker as users run it: `wrangler dev`, through its local proxy. */
 export async function startWranglerDev(vars: Record<string, string>): Promise<Target> {
-	const dev = await startDevServer({ vars });
-	return { name: "worker (wrangler dev)", url: `${dev.url}/eventCenter`, stop: () => dev.stop() };
+	const { value: dev, processes } = await spawnedBy(() => startDevServer({ vars }));
+	return { name: "worker (wrangler dev)", url: `${dev.url}/eventCenter`, processes, stop: () => dev.stop() };
 }
 
 /** A no-op Worker → Durable Object round trip in the same runtime; with `writes`, one row written per mutation. */
 export async function startFloor(writes = false): Promise<Target> {
-	const served = await serve("floor", {
-		source: join(root, "bench/floor-worker.js"),
-		objects: { FLOOR: "Floor" },
-		vars: { WRITES: String(writes) },
-	});
-	return { name: writes ? "floor + one write" : "runtime floor", ...served };
+	const { value: served, processes } = await spawnedBy(() =>
+		serve("floor", {
+			source: join(root, "bench/floor-worker.js"),
+			objects: { FLOOR: "Floor" },
+			vars: { WRITES: String(writes) },
+		}),
+	);
+	return { name: writes ? "floor + one write" : "runtime floor", processes, ...served };
 }
 
 /** An AEC server someone else runs (the StarRTC sample server, for one). */
-export function external(url: string): Target {
-	return { name: `--url ${url}`, url, stop: async () => {} };
+export function external(url: string, pids: readonly number[]): Target {
+	return { name: `--url ${url}`, url, ...(pids.length ? { processes: new Processes(pids, 10_000) } : {}), stop: async () => {} };
 }
