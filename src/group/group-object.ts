@@ -160,7 +160,7 @@ export class GroupObject extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
-		this.#outbox = new Outbox(ctx, env);
+		this.#outbox = new Outbox(ctx, env, (news) => this.#tellStarRtc(news));
 		// A read: an object for a never-created group must leave no storage behind.
 		this.#hasSchema = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_info'").toArray().length > 0;
 		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
@@ -528,9 +528,9 @@ export class GroupObject extends DurableObject<Env> {
 		});
 	}
 
-	/** Delivers the outbox; see Outbox. Once a deleted group's outbox is empty, its storage goes. */
+	/** The outbox's safety net: delivers what an immediate delivery could not (a crash, a failure). */
 	override async alarm(): Promise<void> {
-		await this.#outbox.deliver((news) => this.#tellStarRtc(news));
+		await this.#outbox.alarm();
 	}
 
 	/**
@@ -629,7 +629,7 @@ export class GroupObject extends DurableObject<Env> {
 			);
 		});
 		group.version = version;
-		this.#outbox.arm();
+		this.#outbox.kick();
 	}
 
 	/** Whether this exact callback was applied here within its window. */

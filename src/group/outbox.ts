@@ -42,6 +42,13 @@ const ROWS_PER_ROUND = 64;
 /** Index shards called at once: a Worker keeps at most 6 connections open. */
 const PARALLEL_CALLS = 6;
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
+/**
+ * Rows are delivered at once, right after the change is answered; the alarm is
+ * the durable safety net that delivers them after a crash or a failure. It is
+ * set this far ahead when the first change of a while arms it, so a busy group
+ * pays for one alarm per this long, not one per change.
+ */
+const SAFETY_NET_MS = 30_000;
 
 type Head = Omit<MembershipDelta, "users">;
 
@@ -56,14 +63,19 @@ export class Outbox {
 	readonly #ctx: DurableObjectState;
 	readonly #env: Env;
 	readonly #sql: SqlStorage;
+	readonly #toStarRtc: StarRtcSender;
 	/** An alarm is set and has not run yet (as far as this instance knows). */
 	#armed = false;
 	#failures = 0;
+	/** The delivery under way, and whether rows came in while it ran. */
+	#running?: Promise<boolean>;
+	#again = false;
 
-	constructor(ctx: DurableObjectState, env: Env) {
+	constructor(ctx: DurableObjectState, env: Env, toStarRtc: StarRtcSender) {
 		this.#ctx = ctx;
 		this.#env = env;
 		this.#sql = ctx.storage.sql;
+		this.#toStarRtc = toStarRtc;
 	}
 
 	/** The outbox's tables, made with the group's own (never for a group that does not exist). */
@@ -108,38 +120,75 @@ export class Outbox {
 		return { pending: true, toldVersion: (JSON.parse(oldest.payload) as StarRtcRow).version - 1, ...failure };
 	}
 
-	/** Makes sure an alarm will deliver what is waiting. Call after the transaction. */
-	arm(delayMs = 0): void {
-		if (this.#armed && delayMs === 0) return;
-		this.#armed = true;
-		// Not awaited: the output gate holds the answer until the alarm is stored with the change.
-		void this.#ctx.storage.setAlarm(Date.now() + delayMs);
+	/**
+	 * After a change's transaction: makes sure the safety-net alarm is set (it is
+	 * stored with the change: the output gate holds the answer until both are),
+	 * and delivers now, without the caller waiting.
+	 */
+	kick(): void {
+		this.#arm(SAFETY_NET_MS);
+		// After the current call has finished, so the group's memory already holds the change.
+		queueMicrotask(() => void this.deliver());
 	}
 
 	/** On wake: an outbox left non-empty (a crash, a restart) is delivered again. */
 	resume(): void {
-		if (!this.#armed && this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length) this.arm();
+		if (this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length) this.kick();
+	}
+
+	/** The alarm: whatever is left is delivered; a failed round re-arms it with backoff. */
+	async alarm(): Promise<boolean> {
+		this.#armed = false;
+		return this.deliver();
 	}
 
 	/**
-	 * One delivery round; true when the outbox is empty afterwards. Never throws.
-	 * Index shards get their rows in batches, several shards at once; StarRTC
-	 * gets its rows one at a time, in order, stopping at the first failure.
+	 * Delivers until the outbox is empty or a round fails; true when it is empty.
+	 * One delivery runs at a time: rows that come in meanwhile go in its next round.
 	 */
-	async deliver(toStarRtc: StarRtcSender): Promise<boolean> {
-		this.#armed = false;
-		const [indexed, told] = await Promise.all([this.#deliverToIndex(), this.#deliverToStarRtc(toStarRtc)]);
-		const failed = !indexed || !told;
-		const waiting = this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
-		if (failed) {
+	deliver(): Promise<boolean> {
+		if (this.#running) {
+			this.#again = true;
+			return this.#running;
+		}
+		this.#running = (async () => {
+			try {
+				for (;;) {
+					this.#again = false;
+					const outcome = await this.#round();
+					// After a failure the alarm's backoff decides when to try again.
+					if (outcome !== "more" && !(outcome === "empty" && this.#again)) return outcome === "empty";
+				}
+			} finally {
+				this.#running = undefined;
+			}
+		})();
+		return this.#running;
+	}
+
+	#arm(delayMs: number, force = false): void {
+		if (this.#armed && !force) return;
+		this.#armed = true;
+		// Not awaited: the output gate holds the answer until the alarm is stored.
+		void this.#ctx.storage.setAlarm(Date.now() + delayMs);
+	}
+
+	/**
+	 * One delivery round. Index shards get their rows in batches, several shards
+	 * at once; StarRTC gets its rows one at a time, in order, stopping at the
+	 * first failure. A failure re-arms the alarm with backoff; rows left over
+	 * (more than a round takes) go in another round at once.
+	 */
+	async #round(): Promise<"empty" | "more" | "failed"> {
+		const [indexed, told] = await Promise.all([this.#deliverToIndex(), this.#deliverToStarRtc(this.#toStarRtc)]);
+		if (!indexed || !told) {
 			this.#failures++;
 			const backoff = Math.min(1000 * 2 ** (this.#failures - 1), MAX_BACKOFF_MS);
-			this.arm(backoff / 2 + Math.random() * (backoff / 2));
-		} else {
-			this.#failures = 0;
-			if (waiting) this.arm();
+			this.#arm(backoff / 2 + Math.random() * (backoff / 2), true);
+			return "failed";
 		}
-		return !waiting;
+		this.#failures = 0;
+		return this.#sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 ? "more" : "empty";
 	}
 
 	async #deliverToStarRtc(send: StarRtcSender): Promise<boolean> {
