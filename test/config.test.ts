@@ -6,23 +6,23 @@ import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
 
 // README "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
 // variable named in the log. Values at the edges of each range are taken.
-const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly string[] }> = {
+const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly (string | undefined)[] }> = {
 	// Any text is a token, and anything but "true" means false: no value of these is bad.
 	GUARD_TOKEN: { bad: [], good: [TEST_GUARD_TOKEN] },
 	ALLOW_UNSIGNED: { bad: [], good: ["true", "false", "yes", ""] },
-	MAX_CALLBACK_AGE_SECONDS: { bad: ["0", "-1", "31536001", "5m", "1.5", "Infinity"], good: ["1", "31536000", ""] },
-	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", ""] },
-	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", ""] },
-	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", ""] },
-	REMOVE_PERMISSION: { bad: ["admin", "Member", "everyone"], good: ["creator", "member", "anyone", ""] },
-	DELETE_PERMISSION: { bad: ["admin", "ANYONE", "nobody"], good: ["creator", "member", "anyone", ""] },
-	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", ""] },
-	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: [""] },
-	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", ""] },
+	MAX_CALLBACK_AGE_SECONDS: { bad: ["0", "-1", "31536001", "5m", "1.5", "Infinity"], good: ["1", "31536000", "", undefined] },
+	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", "", "  ", undefined] },
+	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", "", "  ", undefined] },
+	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", "", undefined] },
+	REMOVE_PERMISSION: { bad: ["admin", "Member", "everyone"], good: ["creator", "member", "anyone", "", undefined] },
+	DELETE_PERMISSION: { bad: ["admin", "ANYONE", "nobody"], good: ["creator", "member", "anyone", "", undefined] },
+	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", "", undefined] },
+	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: ["", undefined] },
+	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", "", "  ", undefined] },
 };
 
 /** A signed access validation: answered here whatever the policy, once the settings are read. */
-async function validate(variable: string, value: string) {
+async function validate(variable: string, value: string | undefined) {
 	const data = JSON.stringify({ ts: String(Math.floor(Date.now() / 1000)), action: "AEC_ACCESS_VALIDATION", echostr: "e" });
 	const request = new Request("http://aec.test/eventCenter", {
 		method: "POST",
@@ -55,7 +55,7 @@ describe("settings", () => {
 	it("takes the values at the edges of each range", async ({ expect }) => {
 		for (const [variable, { good }] of Object.entries(settings)) {
 			for (const value of good) {
-				expect((await validate(variable, value)).body, `${variable}=${value}`).toBe('{"status":"1","data":"e"}');
+				expect((await validate(variable, value)).body, `${variable}=${JSON.stringify(value)}`).toBe('{"status":"1","data":"e"}');
 			}
 		}
 	});

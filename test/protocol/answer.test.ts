@@ -49,5 +49,6 @@ describe("member lists in answers", () => {
 		const body = Answer.roster({ groupList, ignoreList: 'a"b' }).body;
 		expect(JSON.parse(body)).toEqual({ status: "1", data: { groupList, ignoreList: 'a"b' } });
 		expect(body).toBe(`{"status":"1","data":{"groupList":${JSON.stringify(groupList)},"ignoreList":"a\\"b"}}`);
+		expect(Answer.roster({ groupList: "c\\d", ignoreList: "c\\d" }).body).toBe('{"status":"1","data":{"groupList":"c\\\\d","ignoreList":"c\\\\d"}}');
 	});
 });
