@@ -6,22 +6,22 @@ import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
 
 // README "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
 // variable named in the log. Values at the edges of each range are taken.
-const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly string[] }> = {
+const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly (string | undefined)[] }> = {
 	// Any text is a token, and anything but "true" means false: no value of these is bad.
 	GUARD_TOKEN: { bad: [], good: [TEST_GUARD_TOKEN] },
 	ALLOW_UNSIGNED: { bad: [], good: ["true", "false", "yes", ""] },
 	// 0 turns the ts check and the replay cache off.
-	MAX_CALLBACK_AGE_SECONDS: { bad: ["-1", "86401", "5m", "1.5", "Infinity"], good: ["0", "1", "86400", ""] },
+	MAX_CALLBACK_AGE_SECONDS: { bad: ["-1", "86401", "5m", "1.5", "Infinity"], good: ["0", "1", "86400", "", undefined] },
 	AEC_PATH_SECRET: { bad: ["short", "has space in it 0123", "slash/in/secret/0123", "x".repeat(129)], good: [""] }, // a set secret moves the callback path: test/edge/callers.test.ts
 	AEC_ALLOWED_IPS: { bad: ["10.0.0.0/33", "not-an-ip", "1.2.3.4/8/9", "::1/129"], good: [""] }, // a set list refuses this caller: test/edge/callers.test.ts
-	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", ""] },
-	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", ""] },
-	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", ""] },
-	REMOVE_PERMISSION: { bad: ["admin", "Member", "everyone"], good: ["creator", "member", "anyone", ""] },
-	DELETE_PERMISSION: { bad: ["admin", "ANYONE", "nobody"], good: ["creator", "member", "anyone", ""] },
-	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", ""] },
-	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: [""] },
-	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", ""] },
+	GROUP_ID_START: { bad: ["0", "-1", "4503599627370497", "1.5", "abc", "Infinity"], good: ["1", "4503599627370496", "", "  ", undefined] },
+	MAX_GROUP_MEMBERS: { bad: ["0", "-1", "1000001", "lots", "2.5"], good: ["1", "1000000", "", "  ", undefined] },
+	ADD_PERMISSION: { bad: ["admin", "Creator", "members", " member"], good: ["creator", "member", "anyone", "", undefined] },
+	REMOVE_PERMISSION: { bad: ["admin", "Member", "everyone"], good: ["creator", "member", "anyone", "", undefined] },
+	DELETE_PERMISSION: { bad: ["admin", "ANYONE", "nobody"], good: ["creator", "member", "anyone", "", undefined] },
+	PUSH_MODE: { bad: ["4", "-1", "22", "two", " 2"], good: ["0", "3", "", undefined] },
+	UPSTREAM_AEC_URL: { bad: ["not a url", "/eventCenter.php", "upstream.example"], good: ["", undefined] },
+	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", "", "  ", undefined] },
 	INDEX_SHARDS: { bad: ["0", "1025", "-3", "16.5", "many"], good: ["1", "1024", ""] },
 	USER_INDEX_FEED: { bad: ["true", "OFF", "no"], good: ["on", "off", ""] },
 	API_TOKEN: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
@@ -33,7 +33,7 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 };
 
 /** A signed access validation: answered here whatever the policy, once the settings are read. */
-async function validate(variable: string, value: string) {
+async function validate(variable: string, value: string | undefined) {
 	const data = JSON.stringify({ ts: String(Math.floor(Date.now() / 1000)), action: "AEC_ACCESS_VALIDATION", echostr: "e" });
 	const request = new Request("http://aec.test/eventCenter", {
 		method: "POST",
@@ -66,7 +66,7 @@ describe("settings", () => {
 	it("takes the values at the edges of each range", async ({ expect }) => {
 		for (const [variable, { good }] of Object.entries(settings)) {
 			for (const value of good) {
-				expect((await validate(variable, value)).body, `${variable}=${value}`).toBe('{"status":"1","data":"e"}');
+				expect((await validate(variable, value)).body, `${variable}=${JSON.stringify(value)}`).toBe('{"status":"1","data":"e"}');
 			}
 		}
 	});

@@ -5,6 +5,7 @@ import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN } from "./guard-token";
 import { type NonCallbackStatus, assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
+import { afterEach, expect } from "vitest";
 
 export { TEST_GUARD_TOKEN };
 
@@ -13,6 +14,27 @@ export interface Sent {
 	readonly body: string;
 	readonly error: string | null;
 }
+
+/**
+ * README "Deploy": each callback logs one line whose `reason` says why when it failed. Every
+ * test that uses these helpers also checks that no refusal was logged without a reason.
+ */
+const unexplained: string[] = ((globalThis as { unexplainedRefusals?: string[] }).unexplainedRefusals ??= (() => {
+	const lines: string[] = [];
+	const print = console.log.bind(console);
+	console.log = (...args: unknown[]) => {
+		const line = args[0];
+		if (typeof line === "string" && line.startsWith('{"') && line.includes('"outcome":')) {
+			const { outcome, reason } = JSON.parse(line) as { outcome?: string; reason?: string };
+			if (outcome !== "OK" && !reason) lines.push(line);
+		}
+		print(...args);
+	};
+	return lines;
+})());
+afterEach(() => {
+	expect(unexplained.splice(0), "refusals logged without a reason").toEqual([]);
+});
 
 /** Every callback answer a test reads must be one StarRTC's servers take: HTTP 200, a byte-exact body. */
 async function read(response: Response, nonCallbackStatus?: NonCallbackStatus): Promise<Sent> {

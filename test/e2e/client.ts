@@ -1,18 +1,53 @@
-import { assertStarRtcAnswer } from "../starrtc-answer";
+import { type HttpAnswer, assertNonCallbackAnswer, assertStarRtcAnswer } from "../starrtc-answer";
 import { sign } from "./dev-server";
+
+export interface Answer extends HttpAnswer {
+	readonly error: string | null;
+}
+
+/**
+ * The one way the end-to-end tests read an answer over HTTP: every answer goes
+ * through the shared checker (HTTP 200 and a byte-exact body), or, for a request
+ * StarRTC never sends, the 404 or 405 it must get.
+ */
+export async function send(url: string, init: RequestInit = {}, nonCallbackStatus?: 404 | 405): Promise<Answer> {
+	const response = await fetch(url, init);
+	const answer = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
+	if (nonCallbackStatus) assertNonCallbackAnswer(answer, nonCallbackStatus);
+	else assertStarRtcAnswer(answer);
+	return answer;
+}
 
 /** Unix seconds, as StarRTC's servers put them first in every callback's data. */
 export const unixNow = () => String(Math.floor(Date.now() / 1000));
 
-/** Posts a signed callback to `url`, as StarRTC's servers do (a fresh `ts` first), checks the answer and returns its body. */
-export async function callback(url: string, token: string, fields: Record<string, unknown>): Promise<string> {
+/** A signed form POST, byte for byte as StarRTC's servers send it: a fresh `ts` first, unless the fields carry one. */
+export function signedPost(token: string, fields: Record<string, unknown>, signWith = token): RequestInit {
 	const data = JSON.stringify({ ts: unixNow(), ...fields });
-	const response = await fetch(`${url}/eventCenter`, {
+	return {
 		method: "POST",
-		headers: { "Content-Type": "application/x-www-form-urlencoded" },
-		body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign(token, data))}`,
-	});
-	const answer = { status: response.status, body: await response.text() };
+		headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/4.0", Accept: "*/*" },
+		body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign(signWith, data))}`,
+	};
+}
+
+/** Posts a signed callback to `url`, as StarRTC's servers do, checks the answer and returns its body. */
+export async function callback(url: string, token: string, fields: Record<string, unknown>, path = "/eventCenter"): Promise<string> {
+	return (await send(`${url}${path}`, signedPost(token, fields))).body;
+}
+
+/**
+ * As `callback`, for a server that may be killed meanwhile: undefined when the connection died
+ * before a whole answer came; an answer that did come is still checked.
+ */
+export async function callbackUnlessCrashed(url: string, token: string, fields: Record<string, unknown>): Promise<string | undefined> {
+	let answer: HttpAnswer;
+	try {
+		const response = await fetch(`${url}/eventCenter`, signedPost(token, fields));
+		answer = { status: response.status, body: await response.text() };
+	} catch {
+		return undefined;
+	}
 	assertStarRtcAnswer(answer);
 	return answer.body;
 }

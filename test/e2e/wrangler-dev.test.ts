@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { assertStarRtcAnswer } from "../starrtc-answer";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { unixNow } from "./client";
+import { send, signedPost } from "./client";
 import { type DevServer, freePort, sign, startDevServer } from "./dev-server";
 
 const TOKEN = "e2e-guard-token";
@@ -9,18 +8,7 @@ let dev: DevServer;
 let upstream: Server;
 const upstreamSaw: string[] = [];
 
-/** A signed form POST, byte for byte as StarRTC's servers send it. */
-async function callback(fields: Record<string, string>, path = "/eventCenter") {
-	const data = JSON.stringify({ ts: unixNow(), ...fields });
-	const response = await fetch(`${dev.url}${path}`, {
-		method: "POST",
-		headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/4.0", Accept: "*/*" },
-		body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign(TOKEN, data))}`,
-	});
-	const answer = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error") };
-	assertStarRtcAnswer(answer);
-	return answer;
-}
+const callback = (fields: Record<string, string>, path = "/eventCenter") => send(`${dev.url}${path}`, signedPost(TOKEN, fields));
 
 beforeAll(async () => {
 	// The app's existing AEC server, for the actions this service does not own.
@@ -44,7 +32,7 @@ afterAll(async () => {
 
 describe("the real wrangler dev, over HTTP", () => {
 	it("serves a whole group's life with signed form POSTs", async ({ expect }) => {
-		expect((await fetch(`${dev.url}/healthz`)).status).toBe(200);
+		expect((await send(`${dev.url}/healthz`)).body).toBe('{"status":"1"}');
 		const created = await callback({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
 		const id = /^\{"status":"1","data":"(\d+)"\}$/.exec(created.body)?.[1] ?? "";
 		expect(id).toBe("100000");
@@ -61,15 +49,8 @@ describe("the real wrangler dev, over HTTP", () => {
 	});
 
 	it("refuses a bad sign", async ({ expect }) => {
-		const data = `{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":"100000"}`;
-		const response = await fetch(`${dev.url}/eventCenter`, {
-			method: "POST",
-			headers: { "Content-Type": "application/x-www-form-urlencoded" },
-			body: `data=${encodeURIComponent(data)}&sign=${encodeURIComponent(sign("wrong", data))}`,
-		});
-		const answer = { status: response.status, body: await response.text() };
-		assertStarRtcAnswer(answer);
-		expect([answer.body, response.headers.get("X-AEC-Error")]).toEqual(['{"status":"0","data":"53"}', "BAD_SIGN"]);
+		const answer = await send(`${dev.url}/eventCenter`, signedPost(TOKEN, { action: "AEC_GROUP_SYNC_ALL", groupId: "100000" }, "wrong"));
+		expect([answer.body, answer.error]).toEqual(['{"status":"0","data":"53"}', "BAD_SIGN"]);
 	});
 
 	it("forwards msgServer's push-mode question to the upstream AEC server", async ({ expect }) => {

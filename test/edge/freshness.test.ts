@@ -25,6 +25,8 @@ describe("MAX_CALLBACK_AGE_SECONDS", () => {
 	it("accepts a callback whose ts is within the window", async ({ expect }) => {
 		expect((await call({ ts: String(now() - 60), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" })).body).toBe('{"status":"1","data":"2"}');
 		expect((await call({ timestamp: String(now()), action: "AEC_ACCESS_VALIDATION", echostr: "e" })).body).toBe('{"status":"1","data":"e"}');
+		// A ts sent as a JSON number counts too.
+		expect((await call({ ts: now(), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" })).body).toBe('{"status":"1","data":"2"}');
 	});
 
 	it("refuses an old, a future or a missing ts with STALE_CALLBACK", async ({ expect }) => {

@@ -49,6 +49,34 @@ describe("how callbacks arrive", () => {
 		expect([twice.body, twice.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
 	});
 
+	it("reads data and sign from the query string when the form body has no data", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		const params = form(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })));
+		expect((await send(`/eventCenter?${params}`, { method: "POST" })).body).toBe(roster("alice"));
+		expect((await send(`/eventCenter?${params}`, { method: "POST", body: "" })).body).toBe(roster("alice"));
+		expect((await send(`/eventCenter?${params}`, { method: "POST", body: "other=1" })).body).toBe(roster("alice"));
+	});
+
+	it("refuses a repeated sign, a multipart body that does not parse, and data or sign sent as a file", async ({ expect }) => {
+		const one = await signed('{"action":"AEC_GROUP_SYNC_ALL","groupId":"1"}');
+		const twice = await send("/eventCenter", { method: "POST", body: `${form(one)}&sign=${encodeURIComponent(one.sign)}` });
+		expect([twice.body, twice.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+		const broken = await send("/eventCenter", {
+			method: "POST",
+			headers: { "Content-Type": "multipart/form-data; boundary=xyz" },
+			body: `--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n${one.data}`,
+		});
+		expect([broken.body, broken.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+		for (const field of ["data", "sign"] as const) {
+			const body = new FormData();
+			body.set("data", one.data);
+			body.set("sign", one.sign);
+			body.set(field, new File([one[field]], "file.txt"));
+			const sent = await send("/eventCenter", { method: "POST", body });
+			expect([sent.body, sent.error], field).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+		}
+	});
+
 	it("refuses a body over the limit with REQUEST_TOO_LARGE", async ({ expect }) => {
 		const sent = await send("/eventCenter", { method: "POST", body: `data=${"x".repeat(MAX_BODY_BYTES)}` });
 		expect([sent.body, sent.error, sent.status]).toEqual([failure(62), "REQUEST_TOO_LARGE", 200]);
@@ -73,9 +101,20 @@ describe("the log", () => {
 		expect(lines).toHaveLength(1);
 		const line = JSON.parse(lines[0] ?? "");
 		expect(line).toMatchObject({ action: "AEC_GROUP_ADD_USER", groupId: id, requester: "mallory", outcome: "NOT_A_MEMBER" });
-		expect(typeof line.ms).toBe("number");
+		expect(line.ms).toBeGreaterThanOrEqual(0);
+		expect(line.ms).toBeLessThan(10_000);
 		expect(lines[0]).not.toContain("secret-member");
 		expect(lines[0]).not.toContain(TEST_GUARD_TOKEN);
+	});
+
+	it("logs OK on success, and a requester sent as a number or over 128 characters as clipped text", async ({ expect }) => {
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+		await post({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: 892500 });
+		await post({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "x".repeat(300), groupId: 7 });
+		const [first, second] = lines.map((l) => JSON.parse(l));
+		expect([first.requester, first.outcome]).toEqual(["892500", "OK"]);
+		expect([second.requester, second.groupId]).toEqual(["x".repeat(128), "7"]);
 	});
 
 	it("an unexpected failure is INTERNAL_ERROR with the envelope, and the reason goes to the log", async ({ expect }) => {

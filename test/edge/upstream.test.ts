@@ -38,6 +38,22 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 		expect(seen).toEqual([{ url: UPSTREAM, data, sign }]);
 	});
 
+	it("forwards an unsigned callback (ALLOW_UNSIGNED) without a sign", async ({ expect }) => {
+		const forwarded: string[] = [];
+		vi.spyOn(globalThis, "fetch").mockImplementation(async (_, init) => {
+			forwarded.push(String(init?.body));
+			return new Response('{"status":"1","data":"3"}');
+		});
+		const data = '{"action":"AEC_VOIP_CALL","userId":"a"}';
+		const sent = await sendWith(new Request(`http://aec.test/eventCenter?${form({ data })}`), {
+			...withUpstream,
+			GUARD_TOKEN: undefined,
+			ALLOW_UNSIGNED: "true",
+		});
+		expect(sent.body).toBe('{"status":"1","data":"3"}');
+		expect(forwarded).toEqual([form({ data })]);
+	});
+
 	it("forwards actions it does not know, and keeps group actions and access validation here", async ({ expect }) => {
 		const fetched = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response('{"status":"1","data":"ok"}'));
 		expect((await call('{"action":"AEC_VOIP_CALL","userId":"a"}')).body).toBe('{"status":"1","data":"ok"}');
@@ -51,8 +67,11 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 			vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(new Response(upstreamBody));
 			return call('{"action":"AEC_VOIP_CALL","userId":"a"}');
 		};
-		expect((await relayed('{"status":"0","data":"32"}')).body).toBe('{"status":"0","data":"32"}');
-		for (const bad of ['{"status":"0","data":10001}', '{"status":"0","data":"10001"}', "<br /><b>Fatal error</b>", "", '{"status":"1"']) {
+		for (const safe of ["1", "9", "32", "99", "100"]) {
+			expect((await relayed(`{"status":"0","data":"${safe}"}`)).body).toBe(`{"status":"0","data":"${safe}"}`);
+		}
+		const outOfTable = ["0", "01", "101", "255", "10001", "1a", ""].map((n) => `{"status":"0","data":"${n}"}`);
+		for (const bad of [...outOfTable, '{"status":"0","data":10001}', " " + '{"status":"0","data":"1"}', "<br /><b>Fatal error</b>", "", '{"status":"1"']) {
 			const answer = await relayed(bad);
 			expect([answer.body, answer.error], bad).toEqual([failure(1), "UPSTREAM_FAILURE"]);
 		}

@@ -55,7 +55,14 @@ describe("rows per callback", () => {
 			table.ADD_USER_AND_SYNC_ALL = await rowsFor(id, () =>
 				post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "m0", groupId: id, addUsers: "late" }),
 			);
-			table.NO_CHANGE = await rowsFor(id, () => post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "late" }));
+			await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m3", groupId: id });
+			// Repeats and no-ops: an add of a member, a remove of a non-member, DND as it already is.
+			table.NO_CHANGE = await rowsFor(id, async () => {
+				await post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "late" });
+				await post({ action: "AEC_GROUP_REMOVE_USER", userId: "m0", groupId: id, removeUsers: "never-joined" });
+				await post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "m2", groupId: id });
+				await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m3", groupId: id });
+			});
 			console.log(JSON.stringify({ size, table }));
 			expect(table.SYNC_ALL).toEqual({ read: 0, written: 0 });
 			// A change that changes nothing still records its data, so a replay of it stays void.

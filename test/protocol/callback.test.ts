@@ -80,8 +80,19 @@ describe("callback validation", () => {
 		});
 	}
 
+	it("refuses a number that is not finite where text is expected (JSON reads 1e999 as Infinity)", async ({ expect }) => {
+		const sent = await post('{"action":"AEC_GROUP_CREATE","userId":1e999,"addUsers":"a"}');
+		expect([sent.body, sent.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
+	});
+
+	it("takes userDefineData of exactly 64 KiB", async ({ expect }) => {
+		const sent = await post({ action: "AEC_GROUP_CREATE", userId: "a", userDefineData: "x".repeat(64 * 1024) });
+		expect(sent.body).toMatch(/^\{"status":"1","data":"\d+"\}$/);
+	});
+
 	it("refuses an unknown action with UNKNOWN_ACTION (no upstream configured)", async ({ expect }) => {
-		for (const action of ["AEC_GROUP_EXPLODE", "aec_group_sync_all", "AEC_VOIP_CALL"]) {
+		// Names every object has (constructor, toString, …) are not actions either.
+		for (const action of ["AEC_GROUP_EXPLODE", "aec_group_sync_all", "AEC_VOIP_CALL", "constructor", "toString", "__proto__", "hasOwnProperty"]) {
 			const sent = await post({ action, groupId: "100000" });
 			expect([sent.body, sent.error], action).toEqual([failure(62), "UNKNOWN_ACTION"]);
 		}
