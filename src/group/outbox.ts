@@ -48,7 +48,7 @@ const MAX_BACKOFF_MS = 5 * 60 * 1000;
  * set this far ahead when the first change of a while arms it, so a busy group
  * pays for one alarm per this long, not one per change.
  */
-const SAFETY_NET_MS = 30_000;
+const SAFETY_NET_MS = 10_000;
 
 type Head = Omit<MembershipDelta, "users">;
 

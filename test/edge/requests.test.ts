@@ -51,7 +51,7 @@ describe("how callbacks arrive", () => {
 
 	it("reads data and sign from the query string when the form body has no data", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice"]);
-		const params = form(await signed(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: id })));
+		const params = form(await signed(JSON.stringify({ ts: unixNow(), action: "AEC_GROUP_SYNC_ALL", groupId: id })));
 		expect((await send(`/eventCenter?${params}`, { method: "POST" })).body).toBe(roster("alice"));
 		expect((await send(`/eventCenter?${params}`, { method: "POST", body: "" })).body).toBe(roster("alice"));
 		expect((await send(`/eventCenter?${params}`, { method: "POST", body: "other=1" })).body).toBe(roster("alice"));

@@ -61,12 +61,13 @@ describe("rows per callback", () => {
 				await post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "late" });
 				await post({ action: "AEC_GROUP_REMOVE_USER", userId: "m0", groupId: id, removeUsers: "never-joined" });
 				await post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "m2", groupId: id });
-				await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m3", groupId: id });
+				// Not the exact data of the DND just before (within a second that would be a replay, which writes nothing).
+				await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m3", groupId: id, again: "1" });
 			});
 			console.log(JSON.stringify({ size, table }));
 			expect(table.SYNC_ALL).toEqual({ read: 0, written: 0 });
-			// A change that changes nothing still records its data, so a replay of it stays void.
-			expect(table.NO_CHANGE).toEqual({ read: 0, written: 1 });
+			// A change that changes nothing still records its data, so a replay of it stays void: one row each.
+			expect(table.NO_CHANGE).toEqual({ read: 0, written: 4 });
 			for (const action of ["ADD_USER", "SET_PUSH_IGNORE", "UNSET_PUSH_IGNORE", "REMOVE_USER", "ADD_USER_AND_SYNC_ALL"] as const) {
 				expect(table[action]?.written, action).toBe(4);
 				expect(table[action]?.read, action).toBeLessThanOrEqual(3);

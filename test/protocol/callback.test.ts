@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import { createGroup, failure, post, roster, syncAll } from "../helpers";
+import { createGroup, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 // Validation of `data`, seen as StarRTC sees it: over HTTP, each failure with its code.
 describe("callback validation", () => {
@@ -81,7 +81,7 @@ describe("callback validation", () => {
 	}
 
 	it("refuses a number that is not finite where text is expected (JSON reads 1e999 as Infinity)", async ({ expect }) => {
-		const sent = await post('{"action":"AEC_GROUP_CREATE","userId":1e999,"addUsers":"a"}');
+		const sent = await post(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":1e999,"addUsers":"a"}`);
 		expect([sent.body, sent.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
 	});
 
