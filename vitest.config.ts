@@ -24,7 +24,7 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["test/**/*.test.ts"],
-					exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**", "test/starrtc/**"],
+					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**"],
 				},
 			},
 			{
@@ -54,11 +54,11 @@ export default defineConfig({
 				test: { name: "policy-variants", include: ["test/policy-variants/**/*.test.ts"] },
 			},
 			{
-				// On Node: starts the real `wrangler dev` and talks HTTP to it, as StarRTC would; reads the source.
+				// On Node: starts the real `wrangler dev` and talks HTTP to it, as StarRTC would; reads the source; the importer.
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts"],
+					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 90_000,
 				},
