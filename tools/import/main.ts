@@ -2,12 +2,13 @@
  * npm run import -- --from mysql://user:pass@host:3306/starRTC_private | --from dump.sql
  *                   --url <our base URL> [--api-token <API_TOKEN>] [--dry-run] [--overwrite]
  *                   [--concurrency 16] [--report import-report.json] [--timezone Asia/Shanghai] [--groups id,id]
+ *                   [--previous earlier-report.json]
  *
  * Moves the StarRTC sample server's groups here under their own ids. Every run
  * re-reads everything and writes every group: what is already here unchanged
  * is a no-op, so a run that stopped half-way is finished by running it again.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type CleanGroup, type Problem, ProblemKinds, cleanAll, type SampleData } from "./clean.ts";
 import { type Result, type Written, pool, putGroup } from "./put.ts";
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
 		// The sample's config.php sets Asia/Shanghai; ctime is its local wall time.
 		timezone: { type: "string", default: "Asia/Shanghai" },
 		groups: { type: "string" },
+		previous: { type: "string" },
 		help: { type: "boolean", default: false },
 	},
 });
@@ -33,7 +35,8 @@ function usage(message?: string): never {
 	if (message) console.error(`error: ${message}\n`);
 	console.error(
 		"usage: npm run import -- --from <mysql://user:pass@host:port/db | dump.sql> --url <base URL> [--api-token T | env API_TOKEN]\n" +
-			"                        [--dry-run] [--overwrite] [--concurrency 16] [--report file.json] [--timezone Asia/Shanghai] [--groups id,id]",
+			"                        [--dry-run] [--overwrite] [--concurrency 16] [--report file.json] [--timezone Asia/Shanghai] [--groups id,id]\n" +
+			"                        [--previous earlier-report.json]",
 	);
 	process.exit(message ? 2 : 0);
 }
@@ -69,6 +72,13 @@ const cleaned = cleanAll(data, timeZone);
 const groups = only ? cleaned.groups.filter((g) => only.has(g.groupId)) : cleaned.groups;
 const problems: Problem[] = only ? cleaned.problems.filter((p) => only.has(p.groupId)) : cleaned.problems;
 const skippedIds = new Set(problems.filter((p) => p.kind === "invalid-creator" || p.kind === "invalid-group-id").map((p) => p.groupId));
+// Groups an earlier run imported that the sample no longer has (deleted there since): listed, never deleted here.
+let gone: string[] = [];
+if (args.previous) {
+	const earlier = JSON.parse(readFileSync(args.previous, "utf8")) as { imported?: string[] };
+	const now = new Set(data.groups.map((row) => row.id.trim()));
+	gone = (earlier.imported ?? []).filter((id) => !now.has(id) && (!only || only.has(id)));
+}
 const readMs = Date.now() - started;
 console.log(`read ${data.groups.length} groups and ${data.userGroups.length} userGroup rows in ${(readMs / 1000).toFixed(1)} s; ${groups.length} to import, ${skippedIds.size} skipped`);
 
@@ -159,6 +169,7 @@ const report = {
 		...written.filter((w) => w.result === "refused" || w.result === "group-full" || w.result === "deleted-here").map((w) => ({ groupId: w.groupId, why: w.error })),
 	],
 	failed: written.filter((w) => w.result === "failed").map((w) => ({ groupId: w.groupId, status: w.status, error: w.error })),
+	goneFromSample: gone,
 	imported: written.filter((w) => w.result === "created" || w.result === "unchanged" || w.result === "replaced").map((w) => w.groupId),
 };
 writeFileSync(args.report ?? "import-report.json", `${JSON.stringify(report, null, 1)}\n`);
@@ -174,6 +185,7 @@ else {
 	row("groups failed", counts.failed);
 }
 row("groups skipped", skipped);
+if (args.previous) row("gone from the sample", gone.length);
 row("members", members);
 row("DND flags", dnd);
 console.log("  problems by kind");
@@ -183,4 +195,5 @@ row("time", `${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (!dryRun && groups.length) row("rate", `${(groups.length / Math.max(writeMs / 1000, 0.001)).toFixed(0)} groups/s`);
 console.log(`report: ${args.report}`);
 if (counts.conflict) console.log(`${counts.conflict} groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
+if (gone.length) console.log(`${gone.length} groups imported earlier are gone from the sample: see "goneFromSample" in the report`);
 process.exit(counts.failed || counts.conflict ? 1 : 0);
