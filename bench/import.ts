@@ -5,7 +5,8 @@
  * sample's format (dropping what was there), starts a fresh `wrangler dev`, and
  * times `npm run import` into it twice (all created, then all unchanged).
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,16 +60,18 @@ const dev = await startDevServer({ vars: { API_TOKEN } });
 try {
 	for (const pass of ["first run (created)", "second run (unchanged)"].slice(0, Number(args.passes))) {
 		const report = join(scratch, "report.json");
-		const run = spawnSync(process.execPath, ["tools/import/main.ts", "--from", url, "--url", dev.url, "--report", report, "--concurrency", args.concurrency ?? "16"], {
+		// Not spawnSync: this process must keep draining wrangler dev's output, or workerd blocks writing its log.
+		const run = spawn(process.execPath, ["tools/import/main.ts", "--from", url, "--url", dev.url, "--report", report, "--concurrency", args.concurrency ?? "16"], {
 			cwd: root,
 			env: { ...process.env, API_TOKEN },
 			// The importer's own progress lines and summary go straight to our output.
 			stdio: "inherit",
 		});
+		const [status] = (await once(run, "exit")) as [number | null];
 		const r = JSON.parse(readFileSync(report, "utf8")) as { groups: Record<string, number>; members: number; seconds: { read: number; write: number } };
 		const rate = (n: number) => (n / r.seconds.write).toFixed(0);
 		console.log(
-			`${pass}: exit ${run.status}; read ${r.seconds.read.toFixed(1)} s; write ${r.seconds.write.toFixed(1)} s = ${rate(r.groups.toImport ?? 0)} groups/s, ${rate(r.members)} members/s; ${JSON.stringify(r.groups)}`,
+			`${pass}: exit ${status}; read ${r.seconds.read.toFixed(1)} s; write ${r.seconds.write.toFixed(1)} s = ${rate(r.groups.toImport ?? 0)} groups/s, ${rate(r.members)} members/s; ${JSON.stringify(r.groups)}`,
 		);
 	}
 } finally {

@@ -5,7 +5,7 @@
  *   IMPORT_TEST_MYSQL_URL=mysql://starrtc:starrtc-bench@127.0.0.1:3317/starRTC_private IMPORT_TEST_SAMPLE_URL=http://127.0.0.1:8098 npm test -- test/import
  * Imports into a fresh `wrangler dev` with the real command, then compares.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,16 +44,19 @@ interface Report {
 	seconds: { write: number };
 }
 
-/** The real command, as an operator runs it. */
-function runImport(...extra: string[]): { status: number | null; report: Report; output: string } {
+/** The real command, as an operator runs it. Not spawnSync: wrangler dev's output must keep being drained meanwhile. */
+async function runImport(...extra: string[]): Promise<{ status: number | null; report: Report; output: string }> {
 	const report = join(scratch, `report-${Date.now()}.json`);
-	const run = spawnSync(process.execPath, ["tools/import/main.ts", "--from", mysqlUrl ?? "", "--url", dev.url, "--report", report, ...extra], {
+	const child = spawn(process.execPath, ["tools/import/main.ts", "--from", mysqlUrl ?? "", "--url", dev.url, "--report", report, ...extra], {
 		cwd: root,
 		env: { ...process.env, API_TOKEN },
-		encoding: "utf8",
-		timeout: 120_000,
+		stdio: ["ignore", "pipe", "pipe"],
 	});
-	return { status: run.status, report: JSON.parse(readFileSync(report, "utf8")) as Report, output: run.stdout + run.stderr };
+	let output = "";
+	child.stdout.on("data", (chunk) => (output += chunk));
+	child.stderr.on("data", (chunk) => (output += chunk));
+	const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+	return { status, report: JSON.parse(readFileSync(report, "utf8")) as Report, output };
 }
 
 async function syncAll(groupId: string): Promise<string> {
@@ -80,22 +83,22 @@ describe.skipIf(!enabled)("npm run import, from the sample's MariaDB into wrangl
 	});
 
 	it("a dry run writes nothing; an interrupted import is finished by running it again; a third run changes nothing", async ({ expect }) => {
-		const dry = runImport("--dry-run");
+		const dry = await runImport("--dry-run");
 		expect(dry.status, dry.output).toBe(0);
 		expect(dry.report.groups.toImport).toBe(groups.length);
 		expect((await fetch(`${dev.url}/v1/groups/${groups[0]?.groupId}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })).status).toBe(404);
 
 		// "Interrupted": only the first three groups got written.
 		const first = groups.slice(0, 3).map((g) => g.groupId);
-		const partial = runImport("--groups", first.join(","));
+		const partial = await runImport("--groups", first.join(","));
 		expect(partial.report.groups, partial.output).toMatchObject({ created: 3, failed: 0 });
 
-		const full = runImport("--concurrency", "8");
+		const full = await runImport("--concurrency", "8");
 		expect(full.status, full.output).toBe(0);
 		expect(full.report.groups).toMatchObject({ toImport: groups.length, created: groups.length - 3, unchanged: 3, conflicts: 0, failed: 0 });
 		say(full.output);
 
-		const again = runImport();
+		const again = await runImport();
 		expect(again.report.groups, again.output).toMatchObject({ created: 0, unchanged: groups.length, replaced: 0, conflicts: 0, failed: 0 });
 	});
 
