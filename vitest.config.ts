@@ -10,10 +10,10 @@ export default defineConfig({
 	test: {
 		// Each callback logs one JSON line; show them only for failing tests.
 		silent: "passed-only",
-		// The model-based tests: 200 sequences by default; MODEL_RUNS for longer runs, and
+		// The model-based tests: 100 sequences by default; MODEL_RUNS for longer runs, and
 		// MODEL_SEED + MODEL_PATH (both printed on a failure) to replay a shrunk counterexample.
 		provide: {
-			modelRuns: Number(process.env.MODEL_RUNS ?? 200),
+			modelRuns: Number(process.env.MODEL_RUNS ?? 100),
 			modelSeed: process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED),
 			modelPath: process.env.MODEL_PATH,
 		},
@@ -24,7 +24,7 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["test/**/*.test.ts"],
-					exclude: ["test/e2e/**", "test/source/**", "test/policy-variants/**", "test/starrtc/**"],
+					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**"],
 				},
 			},
 			{
@@ -54,11 +54,11 @@ export default defineConfig({
 				test: { name: "policy-variants", include: ["test/policy-variants/**/*.test.ts"] },
 			},
 			{
-				// On Node: starts the real `wrangler dev` and talks HTTP to it, as StarRTC would; reads the source.
+				// On Node: starts the real `wrangler dev` and talks HTTP to it, as StarRTC would; reads the source; the importer.
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts"],
+					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 90_000,
 				},
