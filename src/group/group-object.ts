@@ -196,16 +196,7 @@ export class GroupObject extends DurableObject<Env> {
 			this.#commit(
 				group,
 				() => {
-					this.#makeSchema();
-					this.#sql.exec(
-						"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
-						group.groupId,
-						group.creator,
-						group.name,
-						group.createKey,
-						group.createdAt,
-					);
-					init.members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, joined));
+					this.#store(group);
 					return init.members.map((id) => [id, Membership.In] as const);
 				},
 				{ news: init.origin === "app" ? { op: "create" } : undefined },
@@ -388,18 +379,7 @@ export class GroupObject extends DurableObject<Env> {
 			};
 			const leaving = existing ? [...existing.members.keys()].filter((id) => !group.members.has(id)) : [];
 			this.#commit(group, () => {
-				this.#makeSchema();
-				this.#sql.exec("DELETE FROM members");
-				this.#sql.exec("DELETE FROM group_info");
-				this.#sql.exec(
-					"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
-					group.groupId,
-					group.creator,
-					group.name,
-					group.createKey,
-					group.createdAt,
-				);
-				members.forEach((id, joined) => this.#sql.exec("INSERT INTO members VALUES (?, ?, ?)", id, joined, dnd.has(id) ? 1 : 0));
+				this.#store(group);
 				return [
 					...members.map((id) => [id, dnd.has(id) ? Membership.InWithDnd : Membership.In] as const),
 					...leaving.map((id) => [id, Membership.Out] as const),
@@ -630,6 +610,24 @@ export class GroupObject extends DurableObject<Env> {
 		});
 		group.version = version;
 		this.#outbox.kick();
+	}
+
+	/** Writes the whole group (its info and its members in join order) over whatever was stored. Inside a commit. */
+	#store(group: Group): void {
+		this.#makeSchema();
+		this.#sql.exec("DELETE FROM members");
+		this.#sql.exec("DELETE FROM group_info");
+		this.#sql.exec(
+			"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+			group.groupId,
+			group.creator,
+			group.name,
+			group.createKey,
+			group.createdAt,
+		);
+		for (const [id, joined] of group.members) {
+			this.#sql.exec("INSERT INTO members VALUES (?, ?, ?)", id, joined, group.doNotDisturb.has(id) ? 1 : 0);
+		}
 	}
 
 	/** Whether this exact callback was applied here within its window. */
