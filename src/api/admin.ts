@@ -32,6 +32,16 @@ const appOnly = (c: Context<ApiEnv>): ApiFailure | undefined =>
 			? new ApiFailure(ApiError.Forbidden, "only the app's backend (API_TOKEN) changes groups")
 			: new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
 
+/** What the routes with a group and a body start with: the app's token, the path's group id, the JSON body. */
+async function appRequest(c: Context<ApiEnv>): Promise<{ groupId: string; body: Record<string, unknown> } | ApiFailure> {
+	const denied = appOnly(c);
+	if (denied) return denied;
+	const groupId = groupIdParam(c.req.param("groupId"));
+	if (groupId instanceof ApiFailure) return groupId;
+	const body = await jsonBody(c);
+	return body instanceof ApiFailure ? body : { groupId, body };
+}
+
 /** An optional list of ids: absent or [] is empty. */
 function emptyOr(value: unknown, name: string): string[] | ApiFailure {
 	return value === undefined || (Array.isArray(value) && value.length === 0) ? [] : userIdsField(value, name);
@@ -105,12 +115,9 @@ admin.post("/v1/groups", async (c) => {
  * `?overwrite=true` replaces a group that is here with other content.
  */
 admin.put("/v1/groups/:groupId", async (c) => {
-	const denied = appOnly(c);
-	if (denied) return errorResponse(c, denied);
-	const groupId = groupIdParam(c.req.param("groupId"));
-	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
-	const body = await jsonBody(c);
-	if (body instanceof ApiFailure) return errorResponse(c, body);
+	const request = await appRequest(c);
+	if (request instanceof ApiFailure) return errorResponse(c, request);
+	const { groupId, body } = request;
 	const creator = userIdParam(typeof body.creator === "string" ? body.creator : "", "creator");
 	if (creator instanceof ApiFailure) return errorResponse(c, creator);
 	const members = emptyOr(body.members, "members");
@@ -186,12 +193,9 @@ async function relay(c: Context<ApiEnv>, call: ProxyCall, groupId?: string): Pro
 }
 
 admin.post("/v1/groups/:groupId/messages", async (c) => {
-	const denied = appOnly(c);
-	if (denied) return errorResponse(c, denied);
-	const groupId = groupIdParam(c.req.param("groupId"));
-	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
-	const body = await jsonBody(c);
-	if (body instanceof ApiFailure) return errorResponse(c, body);
+	const request = await appRequest(c);
+	if (request instanceof ApiFailure) return errorResponse(c, request);
+	const { groupId, body } = request;
 	const content = message(body);
 	if (content instanceof ApiFailure) return errorResponse(c, content);
 	const known = await callObject(() => c.env.GROUPS.getByName(groupId).state());

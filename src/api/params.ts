@@ -23,6 +23,11 @@ export function limitParam(text: string | undefined): number | ApiFailure {
 		: new ApiFailure(ApiError.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
 }
 
+/** A page cursor: absent, or of the form a previous page returned. */
+export function cursorParam(text: string | undefined, form: RegExp): string | undefined | ApiFailure {
+	return text === undefined || form.test(text) ? text : new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned");
+}
+
 /** A JSON body's list of user ids: a non-empty array of valid ids; repeats merged, first-seen order kept. */
 export function userIdsField(value: unknown, name = "userIds"): string[] | ApiFailure {
 	if (!Array.isArray(value) || value.length === 0) return new ApiFailure(ApiError.BadRequest, `${name} must be a non-empty array of user ids`);

@@ -7,7 +7,10 @@ import { USER_GROUPS_CURSOR } from "../user-index/user-index";
 import type { ApiEnv } from "./api";
 import type { Caller } from "./auth";
 import { ApiError, ApiFailure, demoFailure, errorResponse, fromGroupFailure } from "./errors";
-import { MAX_LIMIT, groupIdParam, iso, limitParam, userIdParam } from "./params";
+import { MAX_LIMIT, cursorParam, groupIdParam, iso, limitParam, userIdParam } from "./params";
+
+/** A member page's cursor: the join number of the last member seen. */
+const MEMBER_CURSOR = /^\d{1,16}$/;
 
 /** The app reads anything; a user reads only what is theirs; nobody else reads. */
 function mayReadUser(caller: Caller, userId: string): ApiFailure | undefined {
@@ -49,12 +52,10 @@ export const reads = new Hono<ApiEnv>();
 reads.get("/v1/users/:userId/groups", async (c) => {
 	const userId = userIdParam(c.req.param("userId"));
 	const limit = limitParam(c.req.query("limit"));
-	const cursor = c.req.query("cursor");
+	const cursor = cursorParam(c.req.query("cursor"), USER_GROUPS_CURSOR);
 	if (userId instanceof ApiFailure) return errorResponse(c, userId);
 	if (limit instanceof ApiFailure) return errorResponse(c, limit);
-	if (cursor !== undefined && !USER_GROUPS_CURSOR.test(cursor)) {
-		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned"));
-	}
+	if (cursor instanceof ApiFailure) return errorResponse(c, cursor);
 	const denied = mayReadUser(c.var.caller, userId);
 	if (denied) return errorResponse(c, denied);
 	const shard = c.env.USER_INDEX.getByName(shardOf(userId, c.var.settings.indexShards));
@@ -80,12 +81,10 @@ reads.get("/v1/groups/:groupId", async (c) => {
 reads.get("/v1/groups/:groupId/members", async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	const limit = limitParam(c.req.query("limit"));
-	const cursor = c.req.query("cursor");
+	const cursor = cursorParam(c.req.query("cursor"), MEMBER_CURSOR);
 	if (groupId instanceof ApiFailure) return errorResponse(c, groupId);
 	if (limit instanceof ApiFailure) return errorResponse(c, limit);
-	if (cursor !== undefined && !/^\d{1,16}$/.test(cursor)) {
-		return errorResponse(c, new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned"));
-	}
+	if (cursor instanceof ApiFailure) return errorResponse(c, cursor);
 	const reader = groupReader(c.var.caller);
 	if (reader instanceof ApiFailure) return errorResponse(c, reader);
 	const after = cursor === undefined ? -1 : Number(cursor);

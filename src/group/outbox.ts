@@ -128,7 +128,7 @@ export class Outbox {
 	kick(): void {
 		this.#arm(SAFETY_NET_MS);
 		// After the current call has finished, so the group's memory already holds the change.
-		queueMicrotask(() => void this.deliver());
+		queueMicrotask(() => void this.#deliver());
 	}
 
 	/** On wake: an outbox left non-empty (a crash, a restart) is delivered again. */
@@ -139,14 +139,14 @@ export class Outbox {
 	/** The alarm: whatever is left is delivered; a failed round re-arms it with backoff. */
 	async alarm(): Promise<boolean> {
 		this.#armed = false;
-		return this.deliver();
+		return this.#deliver();
 	}
 
 	/**
 	 * Delivers until the outbox is empty or a round fails; true when it is empty.
 	 * One delivery runs at a time: rows that come in meanwhile go in its next round.
 	 */
-	deliver(): Promise<boolean> {
+	#deliver(): Promise<boolean> {
 		if (this.#running) {
 			this.#again = true;
 			return this.#running;
