@@ -10,10 +10,12 @@ export default defineConfig({
 	test: {
 		// Each callback logs one JSON line; show them only for failing tests.
 		silent: "passed-only",
-		// The model-based tests: 100 sequences by default; MODEL_RUNS for longer runs, and
+		// Two files at a time: the Node tests spend much of their time waiting for \`wrangler dev\`.
+		maxWorkers: 2,
+		// The model-based tests: 50 sequences by default; MODEL_RUNS for longer runs, and
 		// MODEL_SEED + MODEL_PATH (both printed on a failure) to replay a shrunk counterexample.
 		provide: {
-			modelRuns: Number(process.env.MODEL_RUNS ?? 100),
+			modelRuns: Number(process.env.MODEL_RUNS ?? 50),
 			modelSeed: process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED),
 			modelPath: process.env.MODEL_PATH,
 		},

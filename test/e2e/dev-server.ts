@@ -34,7 +34,26 @@ export interface DevServer {
  * Starts `wrangler dev` (local mode) on a free loopback port and waits until /healthz answers.
  * Without `persistTo`, it gets fresh storage in a temporary folder, removed on stop.
  */
-export async function startDevServer(options: { vars?: Record<string, string>; persistTo?: string; port?: number } = {}): Promise<DevServer> {
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+	// Servers started side by side can race for the same free port (ours or one wrangler picks
+	// itself); such a start is retried, on a new port unless the caller asked for one.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(options);
+		} catch (error) {
+			if (attempt === 3 || !String(error).includes("Address already in use")) throw error;
+			await new Promise((r) => setTimeout(r, 500 * attempt));
+		}
+	}
+}
+
+interface DevServerOptions {
+	vars?: Record<string, string>;
+	persistTo?: string;
+	port?: number;
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
 	const port = options.port ?? (await freePort());
 	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
 	for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
@@ -67,7 +86,10 @@ export async function startDevServer(options: { vars?: Record<string, string>; p
 	};
 	const deadline = Date.now() + 60_000;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+		if (child.exitCode !== null) {
+			await server.stop();
+			throw new Error(`wrangler dev exited:\n${log}`);
+		}
 		try {
 			if ((await fetch(`${server.url}/healthz`)).ok) return server;
 		} catch {}

@@ -116,14 +116,20 @@ describe("a crash while the user index is being fed", () => {
 				}
 			}
 		});
-		await new Promise((r) => setTimeout(r, 700));
+		// The stream runs until it has a given number of acknowledged changes (not for a given time:
+		// on a busy machine a fixed time may hold too few).
+		const streamUntil = async (count: number) => {
+			const deadline = Date.now() + 30_000;
+			while (acknowledged < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+		};
+		await streamUntil(80);
 		for (const g of doomed) {
 			if (await send({ action: "AEC_GROUP_DEL", userId: "owner", groupId: g })) {
 				for (const m of ["owner", ...doomedMembers]) want(m, g, "out");
 				acknowledged++;
 			}
 		}
-		await new Promise((r) => setTimeout(r, 500));
+		await streamUntil(160);
 		// The crash comes the moment the big create is answered, while its 5,000 index deltas are being delivered.
 		await create("big", Array.from({ length: BIG }, (_, i) => `big${i}`));
 		acknowledged++;
@@ -157,8 +163,9 @@ describe("a crash while the user index is being fed", () => {
 			pending = await wrong(pending);
 		}
 		const drainedMs = Date.now() - restarted;
-		// Once all were right, all again: nothing delivered late undid a change.
-		const finalWrong = await wrong(users);
+		// Once all were right, again: nothing delivered late undid a change. A member of the big group
+		// had one change only (its create), so a sample of them stands for the rest in this second pass.
+		const finalWrong = await wrong(users.filter((u, i) => !u.startsWith("big") || i % 50 === 0));
 		await dev.stop();
 		const atEnd = outboxRows();
 		console.log(JSON.stringify({ acknowledged, users: users.length, outboxAtCrash: atCrash, usersBehindAtRestart: behindAtRestart, drainedMs, lost: finalWrong.length, outboxAtEnd: atEnd }));

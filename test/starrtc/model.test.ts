@@ -12,6 +12,6 @@ beforeAll(() => void proxy.install());
 
 describe("callbacks, app changes, reads and StarRTC's copy agree with the reference model", () => {
 	it("over random sequences (shipped policy, STARRTC_PROXY_URL set)", { timeout: 60_000 + inject("modelRuns") * 5000 }, async () => {
-		await checkAgainstModel({ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 }, { app: true, readsEvery: long ? 1 : 4, proxy }, Math.max(1, Math.ceil(inject("modelRuns") / 10)));
+		await checkAgainstModel({ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 }, { app: true, readsEvery: long ? 1 : 4, proxy }, Math.max(10, Math.ceil(inject("modelRuns") / 10)));
 	});
 });
