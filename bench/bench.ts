@@ -114,6 +114,25 @@ const onOff: { on: Measured[]; off: Measured[] } = { on: [], off: [] };
 const shards = Number(configured("INDEX_SHARDS"));
 const apiOf = (target: Target): Api => ({ origin: new URL(target.url).origin, token: API_TOKEN });
 
+if (only.has("onoff")) {
+	// Each side in a process of its own, never two at once (a second idle workerd changed the
+	// figures), alternated on, off, off, on; each seeded alike and warmed up before its runs.
+	log("# the same build with USER_INDEX_FEED=off against the index on, alternated on, off, off, on at 32 connections");
+	for (const [i, side] of (["on", "off", "off", "on"] as const).entries()) {
+		const sideVars = side === "on" ? vars : { ...vars, USER_INDEX_FEED: "off" };
+		await withTarget(
+			() => startDirect(sideVars, side === "on" ? "worker (direct)" : "worker (direct, index off)"),
+			async (t) => {
+				const g = await seed(t.url, TOKEN, `${tag}s${i}`, groupCount, 50);
+				await load(`${t.name} warm-up`, t.url, { connections: 32, seconds: 5, token: TOKEN, next: mixJobs(g, `${tag}w${i}`, "exact") });
+				for (const run of [0, 1]) {
+					onOff[side].push(await measured(t, () => load(`${t.name} mix c=32 #${i}.${run}`, t.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(g, `${tag}o${i}${run}`, "exact") })));
+				}
+			},
+		);
+	}
+}
+
 log("# the Worker, directly in workerd");
 await withTarget(
 	() => startDirect(vars),
@@ -145,20 +164,6 @@ await withTarget(
 			});
 			probe = { load: run, add: await adds };
 			log(`  add visible: ${JSON.stringify(probe.add)}`);
-		}
-		if (only.has("onoff")) {
-			log("# the same build with USER_INDEX_FEED=off, alternating with the index on (on, off, off, on) at 32 connections");
-			await withTarget(
-				() => startDirect({ ...vars, USER_INDEX_FEED: "off" }, "worker (direct, index off)"),
-				async (off) => {
-					const offGroups = await seed(off.url, TOKEN, tag, groupCount, 50);
-					await load(`${off.name} warm-up`, off.url, { connections: 8, seconds: 3, token: TOKEN, next: mixJobs(offGroups, `${tag}w`, "exact") });
-					for (const [i, side] of (["on", "off", "off", "on"] as const).entries()) {
-						const [t, g] = side === "on" ? [target, groups] : [off, offGroups];
-						onOff[side].push(await measured(t, () => load(`${t.name} mix c=32 #${i}`, t.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(g, `${tag}o${i}`, "exact") })));
-					}
-				},
-			);
 		}
 		if (!only.has("floor")) return;
 		// The floor gets the very same requests, so its DO names match the groups.
@@ -267,7 +272,7 @@ const side = (runs: Measured[]) => ({
 const indexOn = onOff.on.length ? side(onOff.on) : undefined;
 const indexOff = onOff.off.length ? side(onOff.off) : undefined;
 if (indexOn && indexOff) {
-	console.log("\nIndex on vs off: the Worker direct, mix at 32 connections, runs alternated on, off, off, on");
+	console.log("\nIndex on vs off: the Worker direct, each side alone, mix at 32 connections, alternated on, off, off, on (two runs each)");
 	console.table([
 		{ index: "on (default)", ...indexOn, runs: onOff.on.map((r) => r.rps).join(", ") },
 		{ index: "off (USER_INDEX_FEED=off)", ...indexOff, runs: onOff.off.map((r) => r.rps).join(", ") },
