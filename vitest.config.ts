@@ -22,7 +22,7 @@ export default defineConfig({
 	test: {
 		// Each callback logs one JSON line; show them only for failing tests.
 		silent: "passed-only",
-		// Two files at a time: the Node tests spend much of their time waiting for \`wrangler dev\`.
+		// Two files at a time: the Node tests spend much of their time waiting for `wrangler dev`.
 		maxWorkers: 2,
 		sequence: { sequencer: SlowFirst },
 		// The model-based tests: 50 sequences by default; MODEL_RUNS for longer runs, and
