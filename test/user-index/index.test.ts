@@ -110,3 +110,54 @@ describe("the user index follows every change once the outbox is delivered", () 
 		expect(await groupsOf("old-bob")).toEqual([id]);
 	});
 });
+
+describe("a user's groups page by (join time, group id)", () => {
+	// Deltas straight to the shard, so join times are chosen: two groups joined in the same millisecond, and one at 0.
+	const joined = (groupId: string, at: number): MembershipDelta => ({ groupId, version: 1, at, name: `n${groupId}`, creator: "c", deleted: false, users: [["pg-user", Membership.In]] });
+	const pages = async (limit: number) => {
+		const seen: string[][] = [];
+		let after: string | undefined;
+		do {
+			const page = await shard("pg-user").groupsOf("pg-user", limit, after);
+			if (!page.ok) throw new Error(page.reason);
+			seen.push(page.value.items.map((g) => g.groupId));
+			after = page.value.next;
+		} while (after !== undefined && seen.length < 10);
+		return seen;
+	};
+
+	it("every group once, in order, whatever the page size; the last page has no cursor", async ({ expect }) => {
+		const applied = await shard("pg-user").apply([joined("700003", 0), joined("700001", 1234567), joined("700002", 1234567), joined("700004", 1234570)]);
+		expect(applied.ok).toBe(true);
+		expect(await pages(1)).toEqual([["700003"], ["700001"], ["700002"], ["700004"]]);
+		expect(await pages(2)).toEqual([["700003", "700001"], ["700002", "700004"]]);
+		expect(await pages(4)).toEqual([["700003", "700001", "700002", "700004"]]);
+		const first = await shard("pg-user").groupsOf("pg-user", 2);
+		expect(first.ok && first.value.next).toBe("1234567.700001");
+	});
+});
+
+describe("a shard whose storage fails answers INTERNAL_ERROR with the cause, and keeps nothing of the call", () => {
+	it("apply and groupsOf", async ({ expect }) => {
+		const target = shard("broken-fay");
+		const delta: MembershipDelta = { groupId: "700100", version: 1, at: 5, name: "n", creator: "c", deleted: false, users: [["broken-fay", Membership.In]] };
+		await runInDurableObject(target, (_, state) => {
+			const sql = state.storage.sql;
+			const exec = sql.exec.bind(sql);
+			Object.defineProperty(sql, "exec", {
+				configurable: true,
+				value: (query: string, ...bindings: unknown[]) => {
+					if (/^\s*(INSERT INTO memberships|SELECT m\.group_id)/.test(query)) throw new Error("disk gone");
+					return exec(query, ...bindings);
+				},
+			});
+		});
+		expect(await target.apply([delta])).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
+		expect(await target.groupsOf("broken-fay", 10)).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
+		await evictDurableObject(target);
+		// The group row written before the failing membership row was rolled back with it.
+		const kept = await runInDurableObject(target, (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM groups WHERE group_id = '700100'").one().n);
+		expect(kept).toBe(0);
+		expect(await groupsOf("broken-fay")).toEqual([]);
+	});
+});
