@@ -38,7 +38,7 @@ describe("callProxy", () => {
 		expect(await callProxy(BASE, call, 1000)).toEqual({ ok: false, error: "ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR", notSynced: false });
 	});
 
-	it.for([
+	it.for<[body: string, error: string]>([
 		// Only the string "1" is success: the proxy never answers a number.
 		['{"status":1}', 'proxy answered "{\\"status\\":1}"'],
 		['{"status":"0"}', 'proxy answered "{\\"status\\":\\"0\\"}"'],
