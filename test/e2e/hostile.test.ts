@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { EDGE_ENTRY, STARRTC_ENTRY } from "../error-entries";
 import { send as exchange, unixNow } from "./client";
 import { type DevServer, sign, startDevServer } from "./dev-server";
 
@@ -8,21 +9,7 @@ const TOKEN = "hostile-guard-token";
 let dev: DevServer;
 const reference: { id: string; sync: string }[] = [];
 
-/** StarRTC error-table entry per code, from the README's table. */
-const STARRTC: Record<string, number> = {
-	MALFORMED_ARGUMENT: 62,
-	BAD_JSON: 54,
-	BAD_SIGN: 53,
-	UNKNOWN_ACTION: 62,
-	UNKNOWN_GROUP: 47,
-	PERMISSION_DENIED: 53,
-	GROUP_FULL: 62,
-	REMOVE_CREATOR: 53,
-	NOT_A_MEMBER: 49,
-	REQUEST_TOO_LARGE: 62,
-	METHOD_NOT_ALLOWED: 62,
-	NOT_FOUND: 62,
-};
+const STARRTC: Record<string, number> = { ...STARRTC_ENTRY, ...EDGE_ENTRY };
 
 interface Raw {
 	method?: string;

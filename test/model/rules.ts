@@ -1,4 +1,5 @@
 import type { Role } from "../../src/config";
+import { STARRTC_ENTRY } from "../error-entries";
 
 /**
  * The README's rules (sections "Policy", "Answers" and "Error codes"), written
@@ -12,18 +13,6 @@ export interface Policy {
 	readonly maxMembers: number;
 }
 
-/** The StarRTC error-table entry the README gives each of our codes. */
-export const STARRTC_ENTRY = {
-	MALFORMED_ARGUMENT: 62,
-	BAD_JSON: 54,
-	BAD_SIGN: 53,
-	UNKNOWN_ACTION: 62,
-	UNKNOWN_GROUP: 47,
-	PERMISSION_DENIED: 53,
-	REMOVE_CREATOR: 53,
-	NOT_A_MEMBER: 49,
-	GROUP_FULL: 62,
-} as const;
 export type Refusal = keyof typeof STARRTC_ENTRY;
 
 /** What the service must answer: the exact body, and our own code (X-AEC-Error), null on success. */
