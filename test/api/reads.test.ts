@@ -87,7 +87,9 @@ describe("/v1 reads", () => {
 		expect(seen.map((m) => m.userId)).toEqual(members);
 		expect(seen.filter((m) => m.doNotDisturb).map((m) => m.userId)).toEqual(["pg7"]);
 		expect(errorCode(await read(`/v1/groups/${id}/members?limit=1001`, asApp))).toBe("BAD_REQUEST");
-		expect(errorCode(await read(`/v1/groups/${id}/members?cursor=x`, asApp))).toBe("BAD_REQUEST");
+		for (const bad of ["x", "x1", "1x", "12345678901234567"]) {
+			expect(errorCode(await read(`/v1/groups/${id}/members?cursor=${bad}`, asApp)), bad).toBe("BAD_REQUEST");
+		}
 	});
 
 	it("GET /v1/users/{id}/groups pages a user in 1,200 groups cleanly, ties in join time included", async ({ expect }) => {
@@ -116,7 +118,12 @@ describe("/v1 reads", () => {
 		} while (cursor);
 		expect(pages).toBe(3);
 		expect(seen).toEqual(ids);
-		expect(errorCode(await read("/v1/users/many-u/groups?cursor=12", asApp))).toBe("BAD_REQUEST");
+		// A cursor is <join time>.<group id>, whole: nothing before or after, no leading zero in the id.
+		for (const bad of ["12", "x1000000.800001", "1000000.800001x", "1000000.0800001", "1000000.", ".800001"]) {
+			expect(errorCode(await read(`/v1/users/many-u/groups?cursor=${bad}`, asApp)), bad).toBe("BAD_REQUEST");
+		}
+		const resumed = await read("/v1/users/many-u/groups?limit=1&cursor=1000000.800009", asApp);
+		expect((resumed.json as { groups: { groupId: string }[] }).groups.map((g) => g.groupId)).toEqual(["800010"]);
 	});
 
 	it("a user token reads its own groups and groups it is in, nothing else", async ({ expect }) => {
