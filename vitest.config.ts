@@ -6,7 +6,6 @@ import { TEST_API_TOKEN, TEST_GUARD_TOKEN, TEST_USER_TOKEN_SECRET } from "./test
 const configPath = "./wrangler.toml";
 const secrets = { GUARD_TOKEN: TEST_GUARD_TOKEN, API_TOKEN: TEST_API_TOKEN, USER_TOKEN_SECRET: TEST_USER_TOKEN_SECRET };
 
-
 // The slow files (the model-based runs and those against `wrangler dev`) start first, so the two
 // workers finish together. Vitest orders by last run's timings, which a fresh clone does not have;
 // it then goes by file size, and the model-based test files are a few lines each.

@@ -121,3 +121,26 @@ export async function drainOutbox(groupId: string): Promise<void> {
 	}
 	throw new Error(`the outbox of group ${groupId} did not drain`);
 }
+
+/**
+ * Fault injection: until the object is evicted (its storage stays intact), the `nth` statement
+ * matching `pattern` (every one, without `nth`) throws `message`.
+ */
+export async function failStatements<O extends Rpc.DurableObjectBranded>(
+	stub: DurableObjectStub<O>,
+	pattern: RegExp,
+	{ nth, message = "injected failure" }: { nth?: number; message?: string } = {},
+): Promise<void> {
+	await runInDurableObject(stub, (_, state) => {
+		const sql = state.storage.sql;
+		const exec = sql.exec.bind(sql);
+		let seen = 0;
+		Object.defineProperty(sql, "exec", {
+			configurable: true,
+			value: (query: string, ...bindings: unknown[]) => {
+				if (pattern.test(query) && (nth === undefined || ++seen === nth)) throw new Error(message);
+				return exec(query, ...bindings);
+			},
+		});
+	});
+}

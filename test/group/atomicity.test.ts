@@ -1,23 +1,10 @@
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import { createGroup, failure, post, roster, syncAll, unixNow } from "../helpers";
+import { createGroup, failStatements, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 /** Makes the group's object throw on the `nth` statement that matches `pattern`, from now on. */
-async function failOn(groupId: string, pattern: RegExp, nth: number) {
-	await runInDurableObject(env.GROUPS.getByName(groupId), (_, state) => {
-		const sql = state.storage.sql;
-		const exec = sql.exec.bind(sql);
-		let seen = 0;
-		Object.defineProperty(sql, "exec", {
-			configurable: true,
-			value: (query: string, ...bindings: unknown[]) => {
-				if (pattern.test(query) && ++seen === nth) throw new Error("injected failure");
-				return exec(query, ...bindings);
-			},
-		});
-	});
-}
+const failOn = (groupId: string, pattern: RegExp, nth: number) => failStatements(env.GROUPS.getByName(groupId), pattern, { nth });
 
 describe("a mutation that fails half way leaves no trace", () => {
 	it("an add of three users that fails on the second insert adds nobody, in memory or in storage", async ({ expect }) => {

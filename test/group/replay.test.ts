@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import { DONE, createGroup, failure, post, roster, syncAll, unixNow } from "../helpers";
+import { DONE, createGroup, failStatements, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 // GUARD_TOKEN is set in these tests, so MAX_CALLBACK_AGE_SECONDS defaults to 300: a signed
 // callback is refused when its ts is over 300 s from now, and an exact repeat of a mutating
@@ -54,17 +53,7 @@ describe("a replayed callback", () => {
 
 	it("the replay record is written in the change's own transaction: if it fails, the change is not made either", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice"]);
-		await runInDurableObject(env.GROUPS.getByName(id), (_, state) => {
-			const sql = state.storage.sql;
-			const exec = sql.exec.bind(sql);
-			Object.defineProperty(sql, "exec", {
-				configurable: true,
-				value: (query: string, ...bindings: unknown[]) => {
-					if (query.startsWith("INSERT OR REPLACE INTO recent_callbacks")) throw new Error("injected failure");
-					return exec(query, ...bindings);
-				},
-			});
-		});
+		await failStatements(env.GROUPS.getByName(id), /^INSERT OR REPLACE INTO recent_callbacks/);
 		const sent = await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" });
 		expect(sent.error).toBe("INTERNAL_ERROR");
 		expect(await syncAll(id)).toBe(roster("alice"));

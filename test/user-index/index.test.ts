@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { Membership, type MembershipDelta, shardOf } from "../../src/user-index/membership";
-import { createGroup, drainOutbox, post } from "../helpers";
+import { createGroup, drainOutbox, failStatements, post } from "../helpers";
 
 const SHARDS = Number(env.INDEX_SHARDS);
 const shard = (userId: string) => env.USER_INDEX.getByName(shardOf(userId, SHARDS));
@@ -41,17 +41,7 @@ describe("the user index follows every change once the outbox is delivered", () 
 		const id = await createGroup("ox-alice", ["ox-alice"]);
 		await drainOutbox(id);
 		// The index shard of ox-dave fails every write until it is repaired.
-		await runInDurableObject(shard("ox-dave"), (_, state) => {
-			const sql = state.storage.sql;
-			const exec = sql.exec.bind(sql);
-			Object.defineProperty(sql, "exec", {
-				configurable: true,
-				value: (query: string, ...bindings: unknown[]) => {
-					if (/^INSERT INTO memberships/.test(query)) throw new Error("index down");
-					return exec(query, ...bindings);
-				},
-			});
-		});
+		await failStatements(shard("ox-dave"), /^INSERT INTO memberships/, { message: "index down" });
 		const added = await post({ action: "AEC_GROUP_ADD_USER", userId: "ox-alice", groupId: id, addUsers: "ox-dave" });
 		expect(added.body).toBe('{"status":"1"}');
 		await runDurableObjectAlarm(env.GROUPS.getByName(id));
@@ -141,17 +131,7 @@ describe("a shard whose storage fails answers INTERNAL_ERROR with the cause, and
 	it("apply and groupsOf", async ({ expect }) => {
 		const target = shard("broken-fay");
 		const delta: MembershipDelta = { groupId: "700100", version: 1, at: 5, name: "n", creator: "c", deleted: false, users: [["broken-fay", Membership.In]] };
-		await runInDurableObject(target, (_, state) => {
-			const sql = state.storage.sql;
-			const exec = sql.exec.bind(sql);
-			Object.defineProperty(sql, "exec", {
-				configurable: true,
-				value: (query: string, ...bindings: unknown[]) => {
-					if (/^\s*(INSERT INTO memberships|SELECT m\.group_id)/.test(query)) throw new Error("disk gone");
-					return exec(query, ...bindings);
-				},
-			});
-		});
+		await failStatements(target, /^\s*(INSERT INTO memberships|SELECT m\.group_id)/, { message: "disk gone" });
 		expect(await target.apply([delta])).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
 		expect(await target.groupsOf("broken-fay", 10)).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
 		await evictDurableObject(target);
