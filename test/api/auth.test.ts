@@ -13,23 +13,23 @@ describe("who may read", () => {
 	it("each bad credential gets its own code and a 401", async ({ expect }) => {
 		const valid = await userToken("au-alice");
 		const [header, payload] = valid.split(".");
-		const cases: [string, Record<string, string>, string][] = [
-			["no Authorization", {}, "TOKEN_MISSING"],
-			["not Bearer", { Authorization: `Basic ${btoa("a:b")}` }, "TOKEN_MALFORMED"],
-			["a wrong API token", bearer("not-the-api-token-at-all"), "TOKEN_BAD_SIGNATURE"],
-			["garbage in three parts", bearer("a.b.c"), "TOKEN_MALFORMED"],
-			["expired", bearer(await userToken("au-alice", { exp: now() - 10 })), "TOKEN_EXPIRED"],
-			["signed with another secret", bearer(await userToken("au-alice", {}, "another-secret-0123456789")), "TOKEN_BAD_SIGNATURE"],
-			["a tampered payload", bearer(`${header}.${b64url({ sub: "au-bob", exp: now() + 600 })}.${valid.split(".")[2]}`), "TOKEN_BAD_SIGNATURE"],
-			["alg none", bearer(`${b64url({ alg: "none", typ: "JWT" })}.${payload}.`), "TOKEN_ALGORITHM_REFUSED"],
-			["alg HS512", bearer(await sign({ sub: "au-alice", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS512")), "TOKEN_ALGORITHM_REFUSED"],
-			["no exp", bearer(await sign({ sub: "au-alice" }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING"],
-			["no sub", bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING"],
-			["not valid yet", bearer(await userToken("au-alice", { nbf: now() + 600 })), "TOKEN_NOT_YET_VALID"],
+		const cases: [string, Record<string, string>, string, string][] = [
+			["no Authorization", {}, "TOKEN_MISSING", "this route needs Authorization: Bearer <API_TOKEN or user token>"],
+			["not Bearer", { Authorization: `Basic ${btoa("a:b")}` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
+			["a wrong API token", bearer("not-the-api-token-at-all"), "TOKEN_BAD_SIGNATURE", "not the API token, and not a user token"],
+			["garbage in three parts", bearer("a.b.c"), "TOKEN_MALFORMED", "the token's header or payload is not base64url JSON"],
+			["expired", bearer(await userToken("au-alice", { exp: now() - 10 })), "TOKEN_EXPIRED", "the token has expired"],
+			["signed with another secret", bearer(await userToken("au-alice", {}, "another-secret-0123456789")), "TOKEN_BAD_SIGNATURE", "the token's signature does not match"],
+			["a tampered payload", bearer(`${header}.${b64url({ sub: "au-bob", exp: now() + 600 })}.${valid.split(".")[2]}`), "TOKEN_BAD_SIGNATURE", "the token's signature does not match"],
+			["alg none", bearer(`${b64url({ alg: "none", typ: "JWT" })}.${payload}.`), "TOKEN_ALGORITHM_REFUSED", "alg must be HS256, not \"none\""],
+			["alg HS512", bearer(await sign({ sub: "au-alice", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS512")), "TOKEN_ALGORITHM_REFUSED", "alg must be HS256, not \"HS512\""],
+			["no exp", bearer(await sign({ sub: "au-alice" }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no exp"],
+			["no sub", bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
+			["not valid yet", bearer(await userToken("au-alice", { nbf: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
 		];
-		for (const [name, headers, code] of cases) {
+		for (const [name, headers, code, message] of cases) {
 			const answer = await read("/v1/users/au-alice/groups", headers);
-			expect([answer.status, errorCode(answer)], name).toEqual([401, code]);
+			expect([answer.status, answer.json], name).toEqual([401, { error: { code, message } }]);
 		}
 		expect((await read("/v1/users/au-alice/groups", bearer(valid))).status).toBe(200);
 	});
@@ -45,6 +45,6 @@ describe("who may read", () => {
 			{ ...env, USER_TOKEN_SECRET: undefined },
 		);
 		expect(response.status).toBe(401);
-		expect(((await response.json()) as { error: { code: string } }).error.code).toBe("TOKEN_BAD_SIGNATURE");
+		expect(await response.json()).toEqual({ error: { code: "TOKEN_BAD_SIGNATURE", message: "user tokens are not accepted: USER_TOKEN_SECRET is not set" } });
 	});
 });
