@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
+import { ConfigError, readSettings, type SettingsSource } from "../src/config";
 import configSource from "../src/config.ts?raw";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
@@ -28,7 +29,7 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	USER_TOKEN_SECRET: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
 	PUBLIC_READS: { bad: ["yes", "TRUE", "1"], good: ["true", "false", ""] },
 	API_CORS_ORIGINS: { bad: ["app.example.com", "https://app.example.com/path", "https://a.example,nope"], good: ["https://app.example.com", "*", "https://a.example, http://localhost:5173", ""] },
-	STARRTC_PROXY_URL: { bad: ["starrtc-host:19922", "ftp://host/", "not a url"], good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""] },
+	STARRTC_PROXY_URL: { bad: ["starrtc-host:19922", "ftp://host/", "xhttp://host/", "not a url"], good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""] },
 	STARRTC_PROXY_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
 };
 
@@ -42,6 +43,17 @@ async function validate(variable: string, value: string | undefined) {
 	});
 	return sendWith(request, { ...env, [variable]: value });
 }
+
+function catchError(run: () => unknown): unknown {
+	try {
+		run();
+	} catch (error) {
+		return error;
+	}
+	return undefined;
+}
+
+const read = (values: Partial<Record<string, string | undefined>>) => readSettings({ ...env, ...values } as SettingsSource);
 
 describe("settings", () => {
 	afterEach(() => vi.restoreAllMocks());
@@ -60,6 +72,10 @@ describe("settings", () => {
 				const sent = await validate(variable, value);
 				expect([sent.body, sent.error]).toEqual([failure(1), "INTERNAL_ERROR"]);
 				expect(lines.join("\n")).toContain(variable);
+				// The same error names the variable for /healthz (X-AEC-Setting) and in the log.
+				const thrown = catchError(() => readSettings({ ...env, [variable]: value }));
+				expect(thrown).toBeInstanceOf(ConfigError);
+				expect([(thrown as ConfigError).variable, String(thrown).startsWith(`ConfigError: ${variable}`)]).toEqual([variable, true]);
 			});
 		}
 	}
@@ -70,5 +86,19 @@ describe("settings", () => {
 				expect((await validate(variable, value)).body, `${variable}=${JSON.stringify(value)}`).toBe('{"status":"1","data":"e"}');
 			}
 		}
+	});
+
+	it("reads each value as the README documents it", ({ expect }) => {
+		expect([read({ USER_INDEX_FEED: "off" }).userIndex, read({ USER_INDEX_FEED: "on" }).userIndex, read({ USER_INDEX_FEED: "" }).userIndex]).toEqual([false, true, true]);
+		// Calls are `<url><name>`: a base URL without its last slash gets one.
+		expect(read({ STARRTC_PROXY_URL: "http://proxy.test:19922" }).starrtcProxyUrl).toBe("http://proxy.test:19922/");
+		expect(read({ STARRTC_PROXY_URL: "https://proxy.test/sub/" }).starrtcProxyUrl).toBe("https://proxy.test/sub/");
+		expect(read({ API_CORS_ORIGINS: undefined }).corsOrigins).toEqual([]);
+		expect(read({ API_CORS_ORIGINS: " https://a.example ,, * " }).corsOrigins).toEqual(["https://a.example", "*"]);
+		// A bad address list is quoted in the message, cut at 200 characters.
+		const long = `bad-${"x".repeat(300)}`;
+		expect(String(catchError(() => read({ AEC_ALLOWED_IPS: long })))).toBe(
+			`ConfigError: AEC_ALLOWED_IPS must be IPv4/IPv6 addresses or CIDR ranges, comma-separated, not "${long.slice(0, 200)}"`,
+		);
 	});
 });

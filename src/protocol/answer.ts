@@ -45,7 +45,8 @@ function repeatsAKey(text: string): boolean {
 		}
 		from = match.index + match[0].length;
 		if (!match[2]) continue;
-		const key: string = JSON.parse(match[1] ?? "");
+		// Group 1 always takes part in a match.
+		const key: string = JSON.parse(match[1] as string);
 		const seen = keys[depth] ?? new Set();
 		if (seen.has(key)) return true;
 		seen.add(key);
@@ -65,7 +66,8 @@ function canonical(body: string): string | undefined {
 	} catch {
 		return undefined;
 	}
-	if (typeof value !== "object" || value === null || Array.isArray(value) || repeatsAKey(body)) return undefined;
+	// Any other JSON value destructures to no `status`, or to index keys, and fails the checks below.
+	if (value === null || repeatsAKey(body)) return undefined;
 	const { status, data, ...others } = value as Record<string, unknown>;
 	if (Object.keys(others).length || (status !== "1" && status !== "0")) return undefined;
 	if (status === "0") return plainText(data) && TABLE_ENTRY.test(data) ? `{"status":"0","data":"${data}"}` : undefined;

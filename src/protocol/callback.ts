@@ -40,7 +40,7 @@ function optionalText(fields: Fields, name: string): string | undefined {
 	const value = fields[name];
 	if (value === undefined || value === null) return undefined;
 	if (typeof value === "string") return value;
-	if (typeof value === "number" && Number.isFinite(value)) return String(value);
+	if (Number.isFinite(value)) return String(value);
 	return refuse(ErrorCode.MalformedArgument, `${name} must be a string`);
 }
 function text(fields: Fields, name: string): string {

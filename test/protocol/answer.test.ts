@@ -60,6 +60,10 @@ describe("upstream answers", () => {
 		expect(relayed('{"status":"1"}').body).toBe('{"status":"1"}');
 		expect(relayed('{"status":"0","data":"32"}').body).toBe('{"status":"0","data":"32"}');
 		expect(relayed('{"status":"1","data":"测试"}').body).toBe('{"status":"1","data":"测试"}');
+		// Keys may repeat at other depths, and a string value is never a key.
+		expect(relayed('{"status":"1","data":{"status":"1","data":"x"}}').body).toBe('{"status":"1","data":{"status":"1","data":"x"}}');
+		expect(relayed('{"status":"1","data":"status"}').body).toBe('{"status":"1","data":"status"}');
+		expect(relayed('{"status":"1","data":{"a":"{","b":"}"}}').body).toBe('{"status":"1","data":{"a":"{","b":"}"}}');
 	});
 
 	it("are UPSTREAM_FAILURE in any other shape", ({ expect }) => {
@@ -77,9 +81,24 @@ describe("upstream answers", () => {
 			'{"status":"1","data":["a"]}',
 			'{"status":"1","data":"a\\u0001"}',
 			"[]",
+			'["1"]',
+			"null",
+			'"status"',
+			"1",
+			"true",
 			"<br /><b>Fatal error</b>",
+			// A key named again at the same depth, after a nested object or a value holding a brace.
+			'{"data":{"a":"b"},"data":"x","status":"1"}',
+			'{"data":"{","data":"x","status":"1"}',
+			'{"data":"}","status":"1","data":"x"}',
+			// An object `data` relays only when every entry is plain text.
+			'{"status":"1","data":{"a":"b","c":1}}',
+			'{"status":"1","data":{"a":1,"c":"d"}}',
 		]) {
 			expect([relayed(body).body, relayed(body).error], body).toEqual(['{"status":"0","data":"1"}', "UPSTREAM_FAILURE"]);
 		}
+		// The log's reason quotes the first 80 characters of what came back.
+		const page = `<html>${"x".repeat(200)}</html>`;
+		expect(relayed(page).reason).toBe(`upstream answered ${JSON.stringify(page.slice(0, 80))}`);
 	});
 });

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
+import { readStarRtcData } from "../../src/protocol/starrtc-data";
+import { ErrorCode, fail } from "../../src/protocol/errors";
 import { DONE, createGroup, failure, form, post as postFresh, roster, send, syncAll } from "../helpers";
 
 // These callbacks carry a fixed `ts` (as captured from the real servers): the freshness
@@ -105,6 +107,8 @@ describe("what the name rule does not read", () => {
 		["no closing brace", `${HEAD}"say "hi"`],
 		["something after the closing brace", `${HEAD}"say "hi"} `],
 		["a bare name not starting with { or [", `${HEAD}say "hi"}`],
+		["a bare name with a brace later on", `${HEAD}say {"hi"}}`],
+		["a bare name with a bracket later on", `${HEAD}say ["hi"]}`],
 		["a lone quote for a name", `${HEAD}"}`],
 		["nothing for a name", `${HEAD}}`],
 	];
@@ -123,5 +127,21 @@ describe("what the name rule does not read", () => {
 		expect([unsigned.body, unsigned.error]).toEqual([failure(53), "BAD_SIGN"]);
 		const junk = await send("/eventCenter", { method: "POST", body: form({ data: `${HEAD}"x"}}}`, sign: "AAAA" }) });
 		expect([junk.body, junk.error]).toEqual([failure(53), "BAD_SIGN"]);
+	});
+});
+
+describe("data that is not a JSON object", () => {
+	it("says in the log which: not JSON at all, or JSON of another kind", ({ expect }) => {
+		for (const data of ["{", "", "say hi"]) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.BadJson, "data is not JSON"));
+		for (const data of ["[1]", "null", "5", '"x"']) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.BadJson, "data is not a JSON object"));
+	});
+});
+
+describe("a create without a name", () => {
+	it("stores the empty name, whether userDefineData is absent or null", async ({ expect }) => {
+		for (const userDefineData of [undefined, null]) {
+			const id = createdId((await post({ action: "AEC_GROUP_CREATE", userId: "nn-alice", addUsers: "nn-alice", userDefineData })).body) ?? "";
+			expect(await storedName(id), String(userDefineData)).toBe("");
+		}
 	});
 });
