@@ -35,21 +35,26 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		const alice = await read(`/group/members?userId=mb-alice&groupId=${id}`, asApp);
 		expect(alice.text).toBe('{"status":1,"data":{"userIdList":"mb-alice,mb-bob,mb-carol","isIgnore":"0"}}');
 		const stranger = await read(`/group/members.php?userId=mb-zed&groupId=${id}`, asApp);
-		expect([stranger.status, (stranger.json as { status: number }).status]).toEqual([200, 0]);
+		expect([stranger.status, stranger.text]).toEqual([200, `{"status":0,"data":"${id}:only members of the group may read it"}`]);
 		const unknown = await read("/group/members.php?userId=mb-alice&groupId=987654321", asApp);
-		expect([unknown.status, (unknown.json as { status: number }).status]).toEqual([200, 0]);
-		expect((await read(`/group/members.php?groupId=${id}`, asApp)).text).toBe('{"status":0,"data":"missing args"}');
+		expect([unknown.status, unknown.text]).toEqual([200, '{"status":0,"data":"987654321:no such group"}']);
+		for (const query of [`groupId=${id}`, "userId=mb-alice", "userId=mb-alice&groupId=x", `userId=a%22b&groupId=${id}`]) {
+			expect((await read(`/group/members.php?${query}`, asApp)).text, query).toBe('{"status":0,"data":"missing args"}');
+		}
+		expect((await read("/group/list.php", asApp)).text).toBe('{"status":0,"data":"missing args"}');
 	});
 
 	it("are closed without a token unless PUBLIC_READS is true; a user token reads only its own user", async ({ expect }) => {
 		const id = await createGroup("pr-alice", ["pr-alice", "pr-bob"]);
 		await drainOutbox(id);
 		const closed = await read("/group/list.php?userId=pr-alice");
-		expect([closed.status, (closed.json as { status: number }).status]).toEqual([401, 0]);
+		expect([closed.status, closed.text]).toEqual([401, '{"status":0,"data":"this route needs Authorization: Bearer <API_TOKEN or user token>"}']);
 		const own = await read("/group/list.php?userId=pr-alice", await asUser("pr-alice"));
 		expect((own.json as { data: unknown[] }).data).toHaveLength(1);
 		const other = await read("/group/list.php?userId=pr-alice", await asUser("pr-bob"));
-		expect(other.status).toBe(403);
+		expect([other.status, other.text]).toEqual([403, '{"status":0,"data":"a user token reads only its own user\'s groups"}']);
+		const badToken = await read("/group/list.php?userId=pr-alice", { Authorization: "Bearer nope" });
+		expect([badToken.status, badToken.text]).toEqual([401, '{"status":0,"data":"not the API token, and not a user token"}']);
 		const open = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice"), { ...env, PUBLIC_READS: "true" });
 		expect(await open.text()).toBe(`{"status":1,"data":[{"groupName":"g","creator":"pr-alice","groupId":"${id}"}]}`);
 	});
