@@ -26,6 +26,10 @@ describe("who may read", () => {
 			["no exp", bearer(await sign({ sub: "au-alice" }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no exp"],
 			["no sub", bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
 			["not valid yet", bearer(await userToken("au-alice", { nbf: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
+			["issued in the future", bearer(await userToken("au-alice", { iat: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
+			["typ other than JWT", bearer(`${b64url({ alg: "HS256", typ: "JWS" })}.${payload}.${valid.split(".")[2]}`), "TOKEN_MALFORMED", "the token's header is not a plain HS256 JWT header"],
+			["a crit header", bearer(`${b64url({ alg: "HS256", crit: ["x"] })}.${payload}.${valid.split(".")[2]}`), "TOKEN_MALFORMED", "the token's header is not a plain HS256 JWT header"],
+			["a signature that is not base64url", bearer(`${header}.${payload}.a+b`), "TOKEN_MALFORMED", "the token does not parse as a JWT"],
 		];
 		for (const [name, headers, code, message] of cases) {
 			const answer = await read("/v1/users/au-alice/groups", headers);

@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { beforeAll, describe, it } from "vitest";
+import { afterEach, beforeAll, describe, it, vi } from "vitest";
 import { asApp, asUser } from "./client";
 
 // Every way the API refuses, with its exact status, code and message: the message is
@@ -165,5 +165,23 @@ describe("changes", () => {
 		for (const [method, path, body, answer] of cases) {
 			expect(await ask(method, path, body), `${method} ${path}`).toEqual(answer);
 		}
+	});
+});
+
+describe("the log", () => {
+	afterEach(() => vi.restoreAllMocks());
+
+	it("has one line per refusal: the path (its first 128 characters), the code and the reason", async ({ expect }) => {
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+		await ask("GET", "/v1/nothing");
+		const long = `/v1/${"p".repeat(300)}`;
+		await ask("GET", long);
+		await ask("GET", "/group/list.php");
+		expect(lines.map((line) => JSON.parse(line))).toEqual([
+			{ api: "/v1/nothing", outcome: "NOT_FOUND", reason: "no API route GET /v1/nothing" },
+			{ api: long.slice(0, 128), outcome: "NOT_FOUND", reason: `no API route GET ${long.slice(0, 128)}` },
+			{ api: "/group/list.php", outcome: "BAD_REQUEST", reason: "missing args" },
+		]);
 	});
 });
