@@ -18,9 +18,21 @@ describe("CORS (API_CORS_ORIGINS)", () => {
 	it("a listed origin may read with an Authorization header; others get no grant", async ({ expect }) => {
 		const allowed = await worker.fetch(preflight("https://app.example.com"), withCors);
 		expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
-		expect(allowed.headers.get("Access-Control-Allow-Headers")).toMatch(/Authorization/i);
+		// Exactly the headers the API reads, cached by the browser for ten minutes.
+		expect(allowed.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,Idempotency-Key");
+		expect(allowed.headers.get("Access-Control-Max-Age")).toBe("600");
 		const other = await worker.fetch(preflight("https://evil.example.net"), withCors);
 		expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
+	});
+
+	it("* allows any origin", async ({ expect }) => {
+		const response = await worker.fetch(preflight("https://any.example.org"), { ...env, API_CORS_ORIGINS: "https://app.example.com, *" });
+		expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
+	});
+
+	it("an allowed origin's GET carries the grant too", async ({ expect }) => {
+		const response = await worker.fetch(new Request("http://aec.test/v1/openapi.json", { headers: { Origin: "https://app.example.com" } }), withCors);
+		expect([response.status, response.headers.get("Access-Control-Allow-Origin")]).toEqual([200, "https://app.example.com"]);
 	});
 
 	it("never touches the AEC callbacks", async ({ expect }) => {
