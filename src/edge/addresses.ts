@@ -20,9 +20,9 @@ function ipv4(text: string): bigint | undefined {
 function ipv6(text: string): bigint | undefined {
 	const halves = text.split("::");
 	if (halves.length > 2) return undefined;
-	const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+	const [head, rest] = halves.map((half) => (half === "" ? [] : half.split(":"))) as [string[], string[]?];
 	// A trailing dotted IPv4 part stands for the last two groups.
-	const tail = groups.at(-1) ?? [];
+	const tail = rest ?? head;
 	const last = tail.at(-1);
 	let low: bigint | undefined;
 	if (last?.includes(".")) {
@@ -30,13 +30,11 @@ function ipv6(text: string): bigint | undefined {
 		if (low === undefined) return undefined;
 		tail.pop();
 	}
-	const words = groups.flat();
+	const words = [...head, ...(rest ?? [])];
 	if (!words.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) return undefined;
 	const count = words.length + (low === undefined ? 0 : 2);
 	if (halves.length === 1 ? count !== 8 : count > 7) return undefined;
-	const head = groups[0] ?? [];
-	const rest = halves.length === 2 ? (groups[1] ?? []) : [];
-	const filled = [...head, ...Array(8 - count).fill("0"), ...rest].map((w) => BigInt(`0x${w}`));
+	const filled = [...head, ...Array(8 - count).fill("0"), ...(rest ?? [])].map((w) => BigInt(`0x${w}`));
 	const value = filled.reduce((n, w) => (n << 16n) | w, 0n);
 	return low === undefined ? value : (value << 32n) | low;
 }
@@ -52,12 +50,13 @@ export function parseRanges(text: string): AddressRange[] | undefined {
 	const ranges: AddressRange[] = [];
 	for (const entry of text.split(",").map((e) => e.trim())) {
 		if (entry === "") continue;
-		const [address = "", bits, ...extra] = entry.split("/");
+		const [address, bits, ...extra] = entry.split("/") as [string, ...string[]];
 		const isV4 = ipv4(address) !== undefined;
 		const value = parseAddress(address);
 		const width = isV4 ? 32 : 128;
 		const length = bits === undefined ? width : /^(0|[1-9][0-9]{0,2})$/.test(bits) ? Number(bits) : Number.NaN;
-		if (value === undefined || extra.length || !(length >= 0 && length <= width)) return undefined;
+		// NaN fails the comparison too.
+		if (value === undefined || extra.length || !(length <= width)) return undefined;
 		const prefix = length + (128 - width);
 		ranges.push({ network: value >> BigInt(128 - prefix), prefix });
 	}
@@ -65,7 +64,8 @@ export function parseRanges(text: string): AddressRange[] | undefined {
 }
 
 export function isAllowed(ranges: readonly AddressRange[], address: string | null): boolean {
-	const value = address === null ? undefined : parseAddress(address.trim());
+	// Headers.get() has already stripped surrounding whitespace.
+	const value = address === null ? undefined : parseAddress(address);
 	if (value === undefined) return false;
 	return ranges.some(({ network, prefix }) => value >> BigInt(128 - prefix) === network);
 }

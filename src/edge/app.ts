@@ -39,15 +39,15 @@ interface Params {
 /** What both a form body and a query string can answer. */
 type Form = Pick<FormData, "getAll" | "has">;
 
-async function readForm(request: Request): Promise<Form | undefined> {
+async function readForm(request: Request): Promise<Outcome<Form>> {
 	// StarRTC posts x-www-form-urlencoded; any other non-multipart body is read the same way.
-	if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-		return new URLSearchParams(utf8.decode(await request.arrayBuffer()));
+	if (!request.headers.get("Content-Type")?.startsWith("multipart/form-data")) {
+		return ok(new URLSearchParams(utf8.decode(await request.arrayBuffer())));
 	}
 	try {
-		return await request.formData();
+		return ok(await request.formData());
 	} catch {
-		return undefined;
+		return fail(ErrorCode.MalformedArgument, "the multipart body does not parse");
 	}
 }
 
@@ -56,8 +56,8 @@ async function readParams(request: Request): Promise<Outcome<Params>> {
 	let params: Form = new URL(request.url).searchParams;
 	if (request.method === "POST") {
 		const body = await readForm(request);
-		if (!body) return fail(ErrorCode.MalformedArgument, "the multipart body does not parse");
-		if (body.has("data")) params = body;
+		if (!body.ok) return body;
+		if (body.value.has("data")) params = body.value;
 	}
 	const data = params.getAll("data");
 	const sign = params.getAll("sign");

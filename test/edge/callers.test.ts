@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import type { SettingsSource } from "../../src/config";
-import { isAllowed, parseRanges } from "../../src/edge/addresses";
+import { isAllowed, parseAddress, parseRanges } from "../../src/edge/addresses";
 import { computeSign } from "../../src/edge/sign";
 import worker from "../../src/index";
 import { TEST_GUARD_TOKEN, createGroup, failure, form, roster, sendWith, unixNow } from "../helpers";
@@ -15,6 +15,18 @@ async function request(path: string, groupId: string, from?: string, method = "P
 	const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded" });
 	if (from) headers.set("CF-Connecting-IP", from);
 	return new Request(`http://aec.test${path}`, { method, headers, body: form({ data, sign: await computeSign(TEST_GUARD_TOKEN, data) }) });
+}
+
+/** The `reason` of each log line written while `run` runs. */
+async function reasons(run: () => Promise<unknown>): Promise<unknown[]> {
+	const lines: string[] = [];
+	const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+	try {
+		await run();
+	} finally {
+		spy.mockRestore();
+	}
+	return lines.map((line) => (JSON.parse(line) as { reason?: unknown }).reason);
 }
 
 /** The raw answer of a request StarRTC never sends, checked for its status and a safe body. */
@@ -47,6 +59,11 @@ describe("AEC_PATH_SECRET", () => {
 		expect(lines.join("\n")).not.toContain(SECRET);
 	});
 
+	it("logs a near miss with the secret replaced by its name", async ({ expect }) => {
+		const logged = await reasons(() => refused(new Request(`http://aec.test/x/${SECRET}/y`, { method: "POST" }), withSecret, 404));
+		expect(logged).toEqual(["no AEC endpoint at /x/<AEC_PATH_SECRET>/y"]);
+	});
+
 	it("is checked for its form: a short secret makes every callback INTERNAL_ERROR, naming the variable", async ({ expect }) => {
 		const lines: string[] = [];
 		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
@@ -76,7 +93,52 @@ describe("AEC_ALLOWED_IPS", () => {
 		}
 	});
 
+	it("logs which source was refused", async ({ expect }) => {
+		const logged = await reasons(async () => {
+			await sendWith(await request("/eventCenter", "1", "10.0.0.1"), allowList);
+			await sendWith(await request("/eventCenter", "1"), allowList);
+		});
+		expect(logged).toEqual(["10.0.0.1 is not in AEC_ALLOWED_IPS", "no CF-Connecting-IP is not in AEC_ALLOWED_IPS"]);
+	});
+
+	it("reads addresses as 128-bit numbers, IPv4 as ::ffff:a.b.c.d", ({ expect }) => {
+		const cases: [string, bigint | undefined][] = [
+			["0.0.0.0", 0xffff00000000n],
+			["255.255.255.255", 0xffffffffffffn],
+			["192.0.2.1", 0xffffc0000201n],
+			["::", 0n],
+			["::1", 1n],
+			["1::", 1n << 112n],
+			["1:2:3:4:5:6:7:8", 0x00010002000300040005000600070008n],
+			["1:2:3:4:5:6::7", 0x00010002000300040005000600000007n],
+			["1::2:3:4:5:6:7", 0x00010000000200030004000500060007n],
+			["::ffff:192.0.2.1", 0xffffc0000201n],
+			["1:2:3:4:5:6:1.2.3.4", 0x00010002000300040005000601020304n],
+			["ABCD::ef", 0xabcd00000000000000000000000000efn],
+			// Refused: too many parts, "::" twice, a bad dotted tail, groups of five digits or not hex.
+			["1:2:3:4:5:6:7::8", undefined],
+			["1:2:3:4:5:6:7:8:9", undefined],
+			["1:2:3:4:5:6:7", undefined],
+			["1::2::3", undefined],
+			["::ffff:1.2.3.256", undefined],
+			["::12345", undefined],
+			["::g1", undefined],
+			["1g::", undefined],
+			["256.1.1.1", undefined],
+			["01.2.3.4", undefined],
+			["", undefined],
+		];
+		for (const [text, value] of cases) expect(parseAddress(text), text).toBe(value);
+	});
+
 	it("parses CIDR lists strictly", ({ expect }) => {
+		expect(parseRanges(" 10.0.0.0/8 ,, ::1 ,")).toEqual([
+			{ network: 0xffff0an, prefix: 104 },
+			{ network: 1n, prefix: 128 },
+		]);
+		for (const bad of ["10.0.0.0/08", "10.0.0.0/1e1", "10.0.0.0/x8", "10.0.0.0/8x", "10.0.0.0/-1", ",", ""]) {
+			expect(parseRanges(bad), bad).toBeUndefined();
+		}
 		expect(parseRanges("10.0.0.0/8,::1,fe80::/10,::ffff:0:0/96")).toHaveLength(4);
 		for (const bad of ["10.0.0.0/33", "10.0.0", "256.1.1.1", "1.2.3.4/", "2001:db8::/129", "2001:db8:::1", "1:2:3:4:5:6:7:8:9", "10.0.0.0/8/8", "01.2.3.4", "x"]) {
 			expect(parseRanges(bad), bad).toBeUndefined();
@@ -155,6 +217,24 @@ describe("rate limits (the optional CALLBACKS_PER_IP and CALLBACKS_PER_GROUP bin
 		expect((await sendWith(await request("/eventCenter", a), limited)).error).toBe("RATE_LIMITED");
 		expect((await sendWith(await request("/eventCenter", b), limited)).body).toBe(roster("bob"));
 		expect([...perGroup.counts.keys()]).toEqual([a, b]);
+	});
+
+	it("log the key that went over", async ({ expect }) => {
+		const perIp = limiter(0);
+		const limited = { ...env, CALLBACKS_PER_IP: perIp.binding };
+		const logged = await reasons(async () => {
+			await sendWith(await request("/eventCenter", "1", "192.0.2.9"), limited);
+			await sendWith(await request("/eventCenter", "1"), limited);
+		});
+		expect(logged).toEqual(["over the CALLBACKS_PER_IP limit for 192.0.2.9", "over the CALLBACKS_PER_IP limit for no CF-Connecting-IP"]);
+		expect([...perIp.counts.keys()]).toEqual(["192.0.2.9", ""]);
+	});
+
+	it("a limiter that fails lets the callback through: it guards capacity, not correctness", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		const broken: RateLimit = { limit: async () => Promise.reject(new Error("limiter down")) };
+		const environment = { ...env, CALLBACKS_PER_IP: broken, CALLBACKS_PER_GROUP: broken };
+		expect((await sendWith(await request("/eventCenter", id, "192.0.2.1"), environment)).body).toBe(roster("alice"));
 	});
 
 	it("are off without the bindings (the shipped wrangler.toml has none)", ({ expect }) => {

@@ -117,6 +117,16 @@ describe("the log", () => {
 		expect([second.requester, second.groupId]).toEqual(["x".repeat(128), "7"]);
 	});
 
+	it("an exception while answering is INTERNAL_ERROR with the envelope, and the log says which", async ({ expect }) => {
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+		// A create keys itself by the digest of its data: make that fail.
+		vi.spyOn(crypto.subtle, "digest").mockRejectedValue(new Error("digest unavailable"));
+		const sent = await post({ action: "AEC_GROUP_CREATE", userId: "ex-alice", addUsers: "ex-alice" });
+		expect([sent.body, sent.error, sent.status]).toEqual([failure(1), "INTERNAL_ERROR", 200]);
+		expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ action: "AEC_GROUP_CREATE", outcome: "INTERNAL_ERROR", reason: "Error: digest unavailable" }]);
+	});
+
 	it("an unexpected failure is INTERNAL_ERROR with the envelope, and the reason goes to the log", async ({ expect }) => {
 		const lines: string[] = [];
 		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));

@@ -27,15 +27,15 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 	afterEach(() => vi.restoreAllMocks());
 
 	it("forwards the same data and sign and relays the answer's body", async ({ expect }) => {
-		const seen: { url: string; data: string | null; sign: string | null }[] = [];
+		const seen: { url: string; method?: string; data: string | null; sign: string | null }[] = [];
 		vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
 			const body = new URLSearchParams(String(init?.body));
-			seen.push({ url: String(input), data: body.get("data"), sign: body.get("sign") });
+			seen.push({ url: String(input), method: init?.method, data: body.get("data"), sign: body.get("sign") });
 			return new Response('{"status":"1","data":"3"}');
 		});
 		const { body, data, sign } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"测试 +"}');
 		expect(body).toBe('{"status":"1","data":"3"}');
-		expect(seen).toEqual([{ url: UPSTREAM, data, sign }]);
+		expect(seen).toEqual([{ url: UPSTREAM, method: "POST", data, sign }]);
 	});
 
 	it("forwards an unsigned callback (ALLOW_UNSIGNED) without a sign", async ({ expect }) => {
@@ -95,10 +95,18 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 		}
 	});
 
-	it("answers UPSTREAM_FAILURE when the upstream is down", async ({ expect }) => {
-		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
-		const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
-		expect([body, error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+	it("answers UPSTREAM_FAILURE when the upstream is down, and logs why", async ({ expect }) => {
+		for (const [rejection, reason] of [
+			[new TypeError("connection refused"), "upstream AEC server: TypeError: connection refused"],
+			[null, "upstream AEC server: null"],
+		] as const) {
+			vi.spyOn(globalThis, "fetch").mockRejectedValueOnce(rejection);
+			const lines: string[] = [];
+			const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+			const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
+			log.mockRestore();
+			expect([body, error, lines.map((line) => JSON.parse(line).reason)]).toEqual([failure(1), "UPSTREAM_FAILURE", [reason]]);
+		}
 	});
 
 	it("gives up on a slow upstream after UPSTREAM_TIMEOUT_MS instead of hanging", async ({ expect }) => {
@@ -107,9 +115,12 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 				new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
 		);
 		const started = Date.now();
+		const lines: string[] = [];
+		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
 		const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
 		expect([body, error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
 		expect(Date.now() - started).toBeLessThan(5000);
+		expect(lines.map((line) => JSON.parse(line).reason)).toEqual(["upstream AEC server: no answer within 300 ms"]);
 	});
 
 	it("without an upstream, answers push mode from PUSH_MODE and refuses other actions", async ({ expect }) => {
