@@ -10,18 +10,17 @@ const AFTER_SECRET = ["", "eventCenter", "eventCenter.php"];
 const utf8 = new TextEncoder();
 const sha256 = (text: string) => crypto.subtle.digest("SHA-256", utf8.encode(text));
 
-/** The path segment that must equal the secret, if the path has one of the secret forms. */
-function secretSegment(pathname: string): string | undefined {
-	const parts = pathname.split("/").slice(1);
-	if (parts.length === 2 && parts[0] === "eventCenter") return parts[1];
-	if (parts.length === 1 || (parts.length === 2 && AFTER_SECRET.includes(parts[1] ?? "-"))) return parts[0];
-	return undefined;
+/** The path segment that must equal the secret; "" (never a secret) when the path has none of the secret forms. */
+function secretSegment(pathname: string): string {
+	const [first, second, ...more] = pathname.split("/").slice(1) as [string, ...string[]];
+	if (more.length > 0) return "";
+	if (second === undefined) return first;
+	if (first === "eventCenter") return second;
+	return AFTER_SECRET.includes(second) ? first : "";
 }
 
 export async function isCallbackPath(pathname: string, secret: string | undefined): Promise<boolean> {
 	if (secret === undefined) return AEC_PATHS.includes(pathname);
-	const segment = secretSegment(pathname);
-	if (segment === undefined) return false;
 	// Compared as digests of equal length in constant time, so timing tells neither the secret nor its length.
-	return crypto.subtle.timingSafeEqual(await sha256(segment), await sha256(secret));
+	return crypto.subtle.timingSafeEqual(await sha256(secretSegment(pathname)), await sha256(secret));
 }
