@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, it, vi } from "vitest";
+import { afterEach, describe, it, vi } from "vitest";
 import { asApp, asUser } from "./client";
 
 // Every way the API refuses, with its exact status, code and message: the message is
@@ -25,18 +25,23 @@ const badRequest = (message: string) => refused(400, "BAD_REQUEST", message);
 const appOnly = refused(401, "TOKEN_MISSING", "this route needs Authorization: Bearer <API_TOKEN>");
 const readersOnly = refused(401, "TOKEN_MISSING", "this route needs Authorization: Bearer <API_TOKEN or user token>");
 
-let id = "";
-let deleted = "";
-beforeAll(async () => {
-	const created = await ask("POST", "/v1/groups", { creator: "rx-alice", members: ["rx-bob"], name: "n" });
-	id = String((JSON.parse(created.text) as { groupId: string }).groupId);
-	const gone = await ask("POST", "/v1/groups", { creator: "rx-alice", members: [] });
-	deleted = String((JSON.parse(gone.text) as { groupId: string }).groupId);
-	await ask("DELETE", `/v1/groups/${deleted}`);
-});
+// The groups the cases refer to, made by the first test that needs them (inside a test, not in
+// a beforeAll: code that runs outside every test counts as reached by all of them in mutation runs).
+let groups: Promise<{ id: string; deleted: string }> | undefined;
+const created = async (body: unknown) => String((JSON.parse((await ask("POST", "/v1/groups", body)).text) as { groupId: string }).groupId);
+function setup() {
+	groups ??= (async () => {
+		const id = await created({ creator: "rx-alice", members: ["rx-bob"], name: "n" });
+		const deleted = await created({ creator: "rx-alice", members: [] });
+		await ask("DELETE", `/v1/groups/${deleted}`);
+		return { id, deleted };
+	})();
+	return groups;
+}
 
 describe("reads", () => {
 	it("a limit outside 1–1000 or not plain digits", async ({ expect }) => {
+		const { id } = await setup();
 		for (const limit of ["0", "1001", "-1", "1e2", "5.0", "+5", "%205", "", "0x10", "5x"]) {
 			expect(await ask("GET", `/v1/users/rx-alice/groups?limit=${limit}`), limit).toEqual(badRequest("limit must be an integer from 1 to 1000"));
 			expect(await ask("GET", `/v1/groups/${id}/members?limit=${limit}`), limit).toEqual(badRequest("limit must be an integer from 1 to 1000"));
@@ -48,6 +53,7 @@ describe("reads", () => {
 	});
 
 	it("malformed ids, cursors and paths", async ({ expect }) => {
+		const { id } = await setup();
 		expect(await ask("GET", "/v1/users/a%22b/groups")).toEqual(badRequest("userId holds a quote or a backslash"));
 		expect(await ask("GET", "/v1/groups/abc")).toEqual(badRequest("groupId is not a group id (a decimal integer)"));
 		expect(await ask("GET", "/v1/groups/0/members")).toEqual(badRequest("groupId is not a group id (a decimal integer)"));
@@ -58,6 +64,7 @@ describe("reads", () => {
 	});
 
 	it("who may read what", async ({ expect }) => {
+		const { id, deleted } = await setup();
 		for (const path of ["/v1/users/rx-alice/groups", `/v1/groups/${id}`, `/v1/groups/${id}/members`]) {
 			expect(await ask("GET", path, undefined, {}), path).toEqual(readersOnly);
 		}
@@ -74,6 +81,7 @@ describe("reads", () => {
 
 describe("changes", () => {
 	it("only the app's backend changes groups", async ({ expect }) => {
+		const { id } = await setup();
 		const user = await asUser("rx-alice");
 		const forbidden = refused(403, "FORBIDDEN", "only the app's backend (API_TOKEN) changes groups");
 		const routes: [string, string, unknown][] = [
@@ -95,6 +103,7 @@ describe("changes", () => {
 	});
 
 	it("bodies that are not a JSON object, or over 4 MiB", async ({ expect }) => {
+		const { id } = await setup();
 		const notAnObject = badRequest("the body must be a JSON object");
 		for (const body of ["[1]", "{", "null", '"x"', ""]) {
 			expect(await ask("POST", "/v1/groups", body), body).toEqual(notAnObject);
@@ -108,6 +117,7 @@ describe("changes", () => {
 	});
 
 	it("each field's own message", async ({ expect }) => {
+		const { id } = await setup();
 		const cases: [string, string, unknown, string][] = [
 			["POST", "/v1/groups", { members: [] }, "creator is empty"],
 			["POST", "/v1/groups", { creator: 5 }, "creator is empty"],
@@ -146,6 +156,7 @@ describe("changes", () => {
 	});
 
 	it("what the group refuses", async ({ expect }) => {
+		const { id, deleted } = await setup();
 		const many = (n: number) => Array.from({ length: n }, (_, i) => `rx-m${i}`);
 		const cases: [string, string, unknown, ReturnType<typeof refused>][] = [
 			["POST", "/v1/groups", { creator: "rx-a", members: many(20000) }, refused(409, "GROUP_FULL", "20001 members; the limit is 20000")],
