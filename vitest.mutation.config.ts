@@ -14,8 +14,7 @@ class QuickFirst extends BaseSequencer {
 		const rank = (file: TestSpecification) => [projectRank(file), slow(file) ? 1 : 0, last.get(file)?.failed ? 0 : 1, last.get(file)?.duration ?? 0];
 		return [...files].sort((a, b) => {
 			const [ra, rb] = [rank(a), rank(b)];
-			const i = ra.findIndex((value, k) => value !== rb[k]);
-			return i < 0 ? 0 : ra[i] - rb[i];
+			return ra.map((value, k) => value - (rb[k] ?? 0)).find((difference) => difference !== 0) ?? 0;
 		});
 	}
 }
