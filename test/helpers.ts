@@ -5,7 +5,7 @@ import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN } from "./guard-token";
 import { type NonCallbackStatus, assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
-import { afterEach, expect } from "vitest";
+import { afterEach, expect, vi } from "vitest";
 
 export { TEST_GUARD_TOKEN };
 
@@ -143,4 +143,16 @@ export async function failStatements<O extends Rpc.DurableObjectBranded>(
 			},
 		});
 	});
+}
+
+/** The `reason` of each JSON log line written while `run` runs. */
+export async function loggedReasons(run: () => Promise<unknown>): Promise<unknown[]> {
+	const lines: string[] = [];
+	const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+	try {
+		await run();
+	} finally {
+		spy.mockRestore();
+	}
+	return lines.map((line) => (JSON.parse(line) as { reason?: unknown }).reason);
 }

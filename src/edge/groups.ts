@@ -75,25 +75,16 @@ export async function runGroupCommand(env: SettingsSource, command: GroupCommand
 		return Answer.failure(fail(ErrorCode.UnknownGroup, "no such group (above every id minted so far)"));
 	}
 	const group = () => env.GROUPS.getByName(command.groupId);
+	if (command.kind === "sync") return settle(await call(() => group().syncAll()));
+	if (command.kind === "delete") return settle(await call(() => group().deleteGroup(command.requester)));
 	// Only membership and DND changes are guarded: a resent sync or delete changes nothing twice anyway.
-	const guard = async (): Promise<ReplayGuard | undefined> =>
-		replayWindowMs === undefined ? undefined : { key: await keyOf(data), keepMs: replayWindowMs };
+	const replay: ReplayGuard | undefined = replayWindowMs === undefined ? undefined : { key: await keyOf(data), keepMs: replayWindowMs };
 	switch (command.kind) {
-		case "sync":
-			return settle(await call(() => group().syncAll()));
-		case "delete":
-			return settle(await call(() => group().deleteGroup(command.requester)));
-		case "add": {
-			const replay = await guard();
+		case "add":
 			return settle(await call(() => group().addMembers(command.requester, command.users, command.sync, replay)));
-		}
-		case "remove": {
-			const replay = await guard();
+		case "remove":
 			return settle(await call(() => group().removeMembers(command.requester, command.users, command.sync, replay)));
-		}
-		case "doNotDisturb": {
-			const replay = await guard();
+		case "doNotDisturb":
 			return settle(await call(() => group().setDoNotDisturb(command.requester, command.on, command.sync, replay)));
-		}
 	}
 }

@@ -4,7 +4,7 @@ import type { SettingsSource } from "../../src/config";
 import { isAllowed, parseAddress, parseRanges } from "../../src/edge/addresses";
 import { computeSign } from "../../src/edge/sign";
 import worker from "../../src/index";
-import { TEST_GUARD_TOKEN, createGroup, failure, form, roster, sendWith, unixNow } from "../helpers";
+import { TEST_GUARD_TOKEN, createGroup, failure, form, loggedReasons, roster, sendWith, unixNow } from "../helpers";
 import { assertNonCallbackAnswer } from "../starrtc-answer";
 
 const SECRET = "Zq8-r7Xw_2mKp9vT";
@@ -15,18 +15,6 @@ async function request(path: string, groupId: string, from?: string, method = "P
 	const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded" });
 	if (from) headers.set("CF-Connecting-IP", from);
 	return new Request(`http://aec.test${path}`, { method, headers, body: form({ data, sign: await computeSign(TEST_GUARD_TOKEN, data) }) });
-}
-
-/** The `reason` of each log line written while `run` runs. */
-async function reasons(run: () => Promise<unknown>): Promise<unknown[]> {
-	const lines: string[] = [];
-	const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
-	try {
-		await run();
-	} finally {
-		spy.mockRestore();
-	}
-	return lines.map((line) => (JSON.parse(line) as { reason?: unknown }).reason);
 }
 
 /** The raw answer of a request StarRTC never sends, checked for its status and a safe body. */
@@ -60,7 +48,7 @@ describe("AEC_PATH_SECRET", () => {
 	});
 
 	it("logs a near miss with the secret replaced by its name", async ({ expect }) => {
-		const logged = await reasons(() => refused(new Request(`http://aec.test/x/${SECRET}/y`, { method: "POST" }), withSecret, 404));
+		const logged = await loggedReasons(() => refused(new Request(`http://aec.test/x/${SECRET}/y`, { method: "POST" }), withSecret, 404));
 		expect(logged).toEqual(["no AEC endpoint at /x/<AEC_PATH_SECRET>/y"]);
 	});
 
@@ -94,7 +82,7 @@ describe("AEC_ALLOWED_IPS", () => {
 	});
 
 	it("logs which source was refused", async ({ expect }) => {
-		const logged = await reasons(async () => {
+		const logged = await loggedReasons(async () => {
 			await sendWith(await request("/eventCenter", "1", "10.0.0.1"), allowList);
 			await sendWith(await request("/eventCenter", "1"), allowList);
 		});
@@ -222,7 +210,7 @@ describe("rate limits (the optional CALLBACKS_PER_IP and CALLBACKS_PER_GROUP bin
 	it("log the key that went over", async ({ expect }) => {
 		const perIp = limiter(0);
 		const limited = { ...env, CALLBACKS_PER_IP: perIp.binding };
-		const logged = await reasons(async () => {
+		const logged = await loggedReasons(async () => {
 			await sendWith(await request("/eventCenter", "1", "192.0.2.9"), limited);
 			await sendWith(await request("/eventCenter", "1"), limited);
 		});

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import type { SettingsSource } from "../../src/config";
 import { computeSign } from "../../src/edge/sign";
-import { TEST_GUARD_TOKEN, failure, form, sendWith, unixNow } from "../helpers";
+import { TEST_GUARD_TOKEN, failure, form, loggedReasons, sendWith, unixNow } from "../helpers";
 
 const UPSTREAM = "http://upstream.test/eventCenter.php";
 const withUpstream = { ...env, UPSTREAM_AEC_URL: UPSTREAM, UPSTREAM_TIMEOUT_MS: "300" };
@@ -101,11 +101,9 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 			[null, "upstream AEC server: null"],
 		] as const) {
 			vi.spyOn(globalThis, "fetch").mockRejectedValueOnce(rejection);
-			const lines: string[] = [];
-			const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
-			const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
-			log.mockRestore();
-			expect([body, error, lines.map((line) => JSON.parse(line).reason)]).toEqual([failure(1), "UPSTREAM_FAILURE", [reason]]);
+			let sent = { body: "", error: null as string | null };
+			const reasons = await loggedReasons(async () => void (sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}')));
+			expect([sent.body, sent.error, reasons]).toEqual([failure(1), "UPSTREAM_FAILURE", [reason]]);
 		}
 	});
 
@@ -115,12 +113,11 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 				new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
 		);
 		const started = Date.now();
-		const lines: string[] = [];
-		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
-		const { body, error } = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
-		expect([body, error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
+		let sent = { body: "", error: null as string | null };
+		const reasons = await loggedReasons(async () => void (sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}')));
+		expect([sent.body, sent.error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
 		expect(Date.now() - started).toBeLessThan(5000);
-		expect(lines.map((line) => JSON.parse(line).reason)).toEqual(["upstream AEC server: no answer within 300 ms"]);
+		expect(reasons).toEqual(["upstream AEC server: no answer within 300 ms"]);
 	});
 
 	it("without an upstream, answers push mode from PUSH_MODE and refuses other actions", async ({ expect }) => {
