@@ -22,16 +22,22 @@ export const MAX_MESSAGE_BYTES = 8 * 1024;
 /** Sends one call; never throws. A hung connection (a proxy bug) ends at `timeoutMs`. */
 export async function callProxy(baseUrl: string, call: ProxyCall, timeoutMs: number): Promise<ProxyVerdict> {
 	let body: string;
+	// Not AbortSignal.timeout: its timer outlives the call and kept the group object busy (an
+	// eviction waited out the whole timeout after every call).
+	const abort = new AbortController();
+	const timer = setTimeout(() => abort.abort(new DOMException("The proxy did not answer in time", "TimeoutError")), timeoutMs);
 	try {
 		const response = await fetch(new URL(call.name, baseUrl), {
 			method: "POST",
 			headers: { "Content-Type": "application/x-www-form-urlencoded" },
 			body: new URLSearchParams(call.params).toString(),
-			signal: AbortSignal.timeout(timeoutMs),
+			signal: abort.signal,
 		});
 		body = await response.text();
 	} catch (error) {
 		return { ok: false, error: `proxy unreachable: ${String(error).slice(0, 160)}`, notSynced: false };
+	} finally {
+		clearTimeout(timer);
 	}
 	let answer: unknown;
 	try {

@@ -232,7 +232,6 @@ export class ReferenceModel {
 			if (change.on) copy.ignoring.add(change.requester);
 			else copy.ignoring.delete(change.requester);
 		}
-		if (change.kind === "remove") for (const id of idList(change.list)) copy.ignoring.delete(id);
 	}
 
 	/** The app's changes: the README's rules for the app (no permission rules), answered through /v1. */
@@ -408,8 +407,24 @@ export class ReferenceModel {
 	}
 }
 
-/** Time for a whole property run: MODEL_RUNS sequences at well under a second each. */
-export const modelTimeout = () => 60_000 + inject("modelRuns") * 1000;
+/** How many sequences a property runs, and the time one may take on a loaded machine. */
+export interface ModelBudget {
+	readonly runs: number;
+	readonly perRunMs: number;
+}
+
+/** MODEL_RUNS sequences at well under a second each. */
+const defaultBudget = (): ModelBudget => ({ runs: inject("modelRuns"), perRunMs: 1000 });
+
+/**
+ * When fast-check stops: a failure still shrinking then is reported with the smallest
+ * counterexample so far (and its seed and path), and a run that has not finished fails, instead
+ * of vitest timing out with neither.
+ */
+const timeLimit = (budget: ModelBudget) => 30_000 + budget.runs * budget.perRunMs;
+
+/** The test's timeout: fast-check's time limit and a margin to report. */
+export const modelTimeout = (budget = defaultBudget()) => timeLimit(budget) + 30_000;
 
 let runs = 0;
 
@@ -467,12 +482,19 @@ export function expectedCoverage(policy: Policy, options: ModelOptions = {}): Co
  * Runs the property with the run count, seed and path vitest.config.ts provides,
  * then asserts it covered every action and every code (not when replaying one case).
  */
-export async function checkAgainstModel(policy: Policy, options: ModelOptions = {}, numRuns = inject("modelRuns")): Promise<void> {
+export async function checkAgainstModel(policy: Policy, options: ModelOptions = {}, budget = defaultBudget()): Promise<void> {
 	const seen: Coverage = { actions: new Set(), codes: new Set() };
 	// The app's refusals need a rare pairing (the creator picked for a removal, a non-member for
 	// DND) that a few random sequences may miss: one written sequence has them all, every run.
 	const examples = options.app ? [[APP_EXAMPLE]] : [];
-	await fc.assert(modelProperty(policy, seen, options), { numRuns, examples, seed: inject("modelSeed"), path: inject("modelPath") });
+	await fc.assert(modelProperty(policy, seen, options), {
+		numRuns: budget.runs,
+		examples,
+		seed: inject("modelSeed"),
+		path: inject("modelPath"),
+		interruptAfterTimeLimit: timeLimit(budget),
+		markInterruptAsFailure: true,
+	});
 	console.log(JSON.stringify({ actions: [...seen.actions], codes: [...seen.codes] }));
 	if (inject("modelPath") !== undefined) return;
 	const wanted = expectedCoverage(policy, options);

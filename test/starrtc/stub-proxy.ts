@@ -37,12 +37,18 @@ export class StubProxy {
 		this.down = false;
 	}
 
-	/** What a callback StarRTC made changes in its own copy (it applies our "1" answers itself). */
+	/**
+	 * What a callback StarRTC made changes in its own copy (it applies our "1" answers itself), and
+	 * what addUsersToGroup / delUsersFromGroup change. A removed member's DND goes with them, as in
+	 * our group (assumed of groupServer, not measured: its DND is not visible to a client).
+	 */
 	applyCallback(groupId: string, change: { add?: string[]; remove?: string[] }): void {
 		const group = this.groups.get(groupId);
 		if (!group) return;
+		const removed = change.remove ?? [];
 		for (const id of change.add ?? []) if (!group.members.includes(id)) group.members.push(id);
-		group.members = group.members.filter((id) => !(change.remove ?? []).includes(id));
+		group.members = group.members.filter((id) => !removed.includes(id));
+		for (const id of removed) group.ignoring.delete(id);
 	}
 
 	#answer(name: string, p: Record<string, string>): string {
