@@ -33,7 +33,6 @@ api.on("ALL", API_PATHS, async (c, next) => {
 api.get("/v1/openapi.json", (c) => c.json(openApiDocument));
 
 api.on("ALL", API_PATHS, async (c, next) => {
-	if (c.req.method === "OPTIONS") return next();
 	const caller = await identify(c.req.header("Authorization"), c.var.settings);
 	if (caller instanceof ApiFailure) return c.req.path.startsWith("/v1/") ? errorResponse(c, caller) : demoFailure(c, caller, 401);
 	c.set("caller", caller);

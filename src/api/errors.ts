@@ -73,15 +73,20 @@ export function fromGroupFailure({ code, reason }: Failure, forApp = false): Api
 	return new ApiFailure(ApiError.InternalError, reason);
 }
 
-/** The one JSON error body: `{"error":{"code":"…","message":"…"}}`. */
-export function errorResponse(c: Context, { code, message }: ApiFailure): Response {
+/** One log line per refusal, whichever shape answers it. */
+function logRefusal(c: Context, { code, message }: ApiFailure): void {
 	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: code, reason: message.slice(0, 200) }));
-	return c.json({ error: { code, message } }, apiStatus[code]);
+}
+
+/** The one JSON error body: `{"error":{"code":"…","message":"…"}}`. */
+export function errorResponse(c: Context, failure: ApiFailure): Response {
+	logRefusal(c, failure);
+	return c.json({ error: { code: failure.code, message: failure.message } }, apiStatus[failure.code]);
 }
 
 /** `{"status":0,"data":"<why>"}`: how the sample refuses, read by the demo apps. */
 export function demoFailure(c: Context, failure: ApiFailure, status: 200 | 401 | 403 = 200): Response {
-	console.log(JSON.stringify({ api: c.req.path.slice(0, 128), outcome: failure.code, reason: failure.message.slice(0, 200) }));
+	logRefusal(c, failure);
 	return c.json({ status: 0, data: failure.message }, status);
 }
 

@@ -16,6 +16,8 @@ describe("who may read", () => {
 		const cases: [string, Record<string, string>, string, string][] = [
 			["no Authorization", {}, "TOKEN_MISSING", "this route needs Authorization: Bearer <API_TOKEN or user token>"],
 			["not Bearer", { Authorization: `Basic ${btoa("a:b")}` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
+			["text before Bearer", { Authorization: `xBearer ${valid}` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
+			["a second word after the token", { Authorization: `Bearer ${valid} more` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
 			["a wrong API token", bearer("not-the-api-token-at-all"), "TOKEN_BAD_SIGNATURE", "not the API token, and not a user token"],
 			["garbage in three parts", bearer("a.b.c"), "TOKEN_MALFORMED", "the token's header or payload is not base64url JSON"],
 			["expired", bearer(await userToken("au-alice", { exp: now() - 10 })), "TOKEN_EXPIRED", "the token has expired"],
@@ -25,6 +27,7 @@ describe("who may read", () => {
 			["alg HS512", bearer(await sign({ sub: "au-alice", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS512")), "TOKEN_ALGORITHM_REFUSED", "alg must be HS256, not \"HS512\""],
 			["no exp", bearer(await sign({ sub: "au-alice" }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no exp"],
 			["no sub", bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
+			["an empty sub", bearer(await sign({ sub: "", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
 			["not valid yet", bearer(await userToken("au-alice", { nbf: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
 			["issued in the future", bearer(await userToken("au-alice", { iat: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
 			["typ other than JWT", bearer(`${b64url({ alg: "HS256", typ: "JWS" })}.${payload}.${valid.split(".")[2]}`), "TOKEN_MALFORMED", "the token's header is not a plain HS256 JWT header"],
@@ -36,6 +39,8 @@ describe("who may read", () => {
 			expect([answer.status, answer.json], name).toEqual([401, { error: { code, message } }]);
 		}
 		expect((await read("/v1/users/au-alice/groups", bearer(valid))).status).toBe(200);
+		// The scheme in any case, then any number of spaces.
+		expect((await read("/v1/users/au-alice/groups", { Authorization: `bearer   ${valid}` })).status).toBe(200);
 	});
 
 	it("reading another user's data is FORBIDDEN (403)", async ({ expect }) => {

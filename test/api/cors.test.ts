@@ -13,6 +13,8 @@ describe("CORS (API_CORS_ORIGINS)", () => {
 	it("none by default", async ({ expect }) => {
 		const response = await worker.fetch(preflight("https://app.example.com"), env);
 		expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+		// Not answered as a preflight at all: OPTIONS is then just a method no route takes.
+		expect([response.status, await response.json()]).toEqual([404, { error: { code: "NOT_FOUND", message: "no API route OPTIONS /v1/users/alice/groups" } }]);
 	});
 
 	it("a listed origin may read with an Authorization header; others get no grant", async ({ expect }) => {

@@ -53,6 +53,10 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		expect((own.json as { data: unknown[] }).data).toHaveLength(1);
 		const other = await read("/group/list.php?userId=pr-alice", await asUser("pr-bob"));
 		expect([other.status, other.text]).toEqual([403, '{"status":0,"data":"a user token reads only its own user\'s groups"}']);
+		const members = `/group/members.php?userId=pr-alice&groupId=${id}`;
+		expect((await read(members)).status).toBe(401);
+		const otherMembers = await read(members, await asUser("pr-bob"));
+		expect([otherMembers.status, otherMembers.text]).toEqual([403, '{"status":0,"data":"a user token reads only its own user\'s groups"}']);
 		const badToken = await read("/group/list.php?userId=pr-alice", { Authorization: "Bearer nope" });
 		expect([badToken.status, badToken.text]).toEqual([401, '{"status":0,"data":"not the API token, and not a user token"}']);
 		const open = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice"), { ...env, PUBLIC_READS: "true" });
@@ -123,6 +127,9 @@ describe("/v1 reads", () => {
 		} while (cursor);
 		expect(pages).toBe(3);
 		expect(seen).toEqual(ids);
+		// list.php has no paging: it reads every page of the index.
+		const demo = await read("/group/list.php?userId=many-u", asApp);
+		expect((demo.json as { data: { groupId: string }[] }).data.map((g) => g.groupId)).toEqual(ids);
 		// A cursor is <join time>.<group id>, whole: nothing before or after, no leading zero in the id.
 		for (const bad of ["12", "x1000000.800001", "1000000.800001x", "1000000.0800001", "1000000.", ".800001"]) {
 			expect(errorCode(await read(`/v1/users/many-u/groups?cursor=${bad}`, asApp)), bad).toBe("BAD_REQUEST");

@@ -155,6 +155,17 @@ describe("changes", () => {
 		}
 	});
 
+	it("what is taken at each limit: a name of exactly 64 KiB, no name at all (the empty name)", async ({ expect }) => {
+		const nameOf = async (body: unknown) => {
+			const made = await ask("POST", "/v1/groups", body);
+			const { groupId } = JSON.parse(made.text) as { groupId: string };
+			return [made.status, (JSON.parse((await ask("GET", `/v1/groups/${groupId}`)).text) as { name: string }).name];
+		};
+		const name = "é".repeat(32 * 1024);
+		expect(await nameOf({ creator: "rx-a", name })).toEqual([201, name]);
+		expect(await nameOf({ creator: "rx-a" })).toEqual([201, ""]);
+	});
+
 	it("what the group refuses", async ({ expect }) => {
 		const { id, deleted } = await setup();
 		const many = (n: number) => Array.from({ length: n }, (_, i) => `rx-m${i}`);
@@ -169,6 +180,7 @@ describe("changes", () => {
 			["DELETE", `/v1/groups/${id}/members/rx-zed/dnd`, undefined, refused(404, "NO_SUCH_MEMBER", "rx-zed is not a member")],
 			["DELETE", `/v1/groups/${deleted}`, undefined, refused(404, "UNKNOWN_GROUP", "no such group")],
 			["POST", `/v1/groups/${id}/messages`, { msg: "m", digest: "d" }, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
+			["POST", "/v1/groups/999999999/messages", { msg: "m", digest: "d" }, refused(404, "UNKNOWN_GROUP", "no such group")],
 			["POST", "/v1/messages", { toUsers: ["rx-bob"], msg: "m", digest: "d" }, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
 			["PUT", `/v1/groups/${id}`, { creator: "rx-zed", createdAt: 0 }, refused(409, "GROUP_EXISTS", `group ${id} is here with other content; ?overwrite=true replaces it`)],
 			["PUT", `/v1/groups/${deleted}`, { creator: "rx-alice", createdAt: 0 }, refused(410, "GROUP_DELETED", `group ${deleted} was deleted here and never comes back`)],

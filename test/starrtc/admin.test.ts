@@ -184,4 +184,25 @@ describe("messages from the app's backend", () => {
 		expect((await call("POST", `/v1/groups/${id}/messages`, { msg: "x" })).status).toBe(400);
 		expect(proxy.calls.length).toBe(before);
 	});
+
+	it("a group groupServer does not hold gets its whole state and the message once more; nothing more when it holds it or refuses the state", async ({ expect }) => {
+		const id = await create("mr-alice", ["mr-bob"]);
+		await drainOutbox(id);
+		const sent = async (msg: string) => {
+			const from = proxy.calls.length;
+			const answer = await call("POST", `/v1/groups/${id}/messages`, { msg, digest: "d" });
+			return [answer.status, answer.json, proxy.calls.slice(from).map((c) => c.name)];
+		};
+		// Exactly 8 KiB is relayed, in one call, to a group groupServer holds.
+		expect(await sent("x".repeat(8 * 1024))).toEqual([200, { sent: true }, ["pushGroupMsg"]]);
+		proxy.groups.clear();
+		expect(await sent("again")).toEqual([200, { sent: true }, ["pushGroupMsg", "syncGroupList", "pushGroupMsg"]]);
+		proxy.groups.clear();
+		proxy.refusing.add("syncGroupList");
+		expect(await sent("refused")).toEqual([
+			502,
+			{ error: { code: "STARRTC_REFUSED", message: "GROUPPUSH_ERRID_GROUPID_NOT_SYNC" } },
+			["pushGroupMsg", "syncGroupList"],
+		]);
+	});
 });

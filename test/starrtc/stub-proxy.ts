@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import type { ProxyCall } from "../../src/starrtc/proxy";
 
 export const PROXY_URL = "http://proxy.test/";
 
@@ -12,6 +13,8 @@ export class StubProxy {
 	readonly calls: { name: string; params: Record<string, string> }[] = [];
 	readonly groups = new Map<string, { members: string[]; ignoring: Set<string> }>();
 	down = false;
+	/** Calls answered with a refusal (ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR), whatever they carry. */
+	readonly refusing = new Set<ProxyCall["name"]>();
 
 	install(): this {
 		vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
@@ -35,6 +38,7 @@ export class StubProxy {
 		this.calls.length = 0;
 		this.groups.clear();
 		this.down = false;
+		this.refusing.clear();
 	}
 
 	/**
@@ -53,6 +57,7 @@ export class StubProxy {
 
 	#answer(name: string, p: Record<string, string>): string {
 		const groupId = p.groupId ?? "";
+		if (this.refusing.has(name as ProxyCall["name"])) return '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR"}';
 		if (name === "pushSystemMsgToUsers") return p.toUsers ? '{"status":"1"}' : '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARSE_ERR"}';
 		if (!groupId) return '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARSE_ERR"}';
 		if (name === "syncGroupList") {
