@@ -69,7 +69,6 @@ export function fromGroupFailure({ code, reason }: Failure, forApp = false): Api
 	}
 	if (code === ErrorCode.GroupFull) return new ApiFailure(ApiError.GroupFull, reason);
 	if (code === ErrorCode.RemoveCreator) return new ApiFailure(ApiError.RemoveCreator, reason);
-	if (code === ErrorCode.MalformedArgument) return new ApiFailure(ApiError.BadRequest, reason);
 	return new ApiFailure(ApiError.InternalError, reason);
 }
 

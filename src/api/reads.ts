@@ -87,7 +87,8 @@ reads.get("/v1/groups/:groupId/members", async (c) => {
 	if (cursor instanceof ApiFailure) return errorResponse(c, cursor);
 	const reader = groupReader(c.var.caller);
 	if (reader instanceof ApiFailure) return errorResponse(c, reader);
-	const after = cursor === undefined ? -1 : Number(cursor);
+	// -1: before the first join number.
+	const after = Number(cursor ?? -1);
 	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).memberPage(limit, after, reader)));
 	if (page instanceof ApiFailure) return errorResponse(c, page);
 	return c.json({ groupId, members: page.items, ...(page.next ? { next: page.next } : {}) });

@@ -61,6 +61,9 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		expect([badToken.status, badToken.text]).toEqual([401, '{"status":0,"data":"not the API token, and not a user token"}']);
 		const open = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice"), { ...env, PUBLIC_READS: "true" });
 		expect(await open.text()).toBe(`{"status":1,"data":[{"groupName":"g","creator":"pr-alice","groupId":"${id}"}]}`);
+		// Open to the anonymous, not to another user's token.
+		const foreign = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice", { headers: await asUser("pr-bob") }), { ...env, PUBLIC_READS: "true" });
+		expect(foreign.status).toBe(403);
 	});
 });
 
