@@ -30,11 +30,12 @@ function ipv6(text: string): bigint | undefined {
 		if (low === undefined) return undefined;
 		tail.pop();
 	}
-	const words = [...head, ...(rest ?? [])];
+	const after = rest ?? [];
+	const words = [...head, ...after];
 	if (!words.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) return undefined;
 	const count = words.length + (low === undefined ? 0 : 2);
 	if (halves.length === 1 ? count !== 8 : count > 7) return undefined;
-	const filled = [...head, ...Array(8 - count).fill("0"), ...(rest ?? [])].map((w) => BigInt(`0x${w}`));
+	const filled = [...head, ...Array(8 - count).fill("0"), ...after].map((w) => BigInt(`0x${w}`));
 	const value = filled.reduce((n, w) => (n << 16n) | w, 0n);
 	return low === undefined ? value : (value << 32n) | low;
 }

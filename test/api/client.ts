@@ -9,6 +9,24 @@ export const userToken = (sub: string, claims: Record<string, unknown> = {}, sec
 export const asApp = { Authorization: `Bearer ${TEST_API_TOKEN}` };
 export const asUser = async (sub: string) => ({ Authorization: `Bearer ${await userToken(sub)}` });
 
+/** What the API answered the app: status and JSON body (fields as the tests read them). */
+export interface AppAnswer {
+	readonly status: number;
+	readonly json: Record<string, unknown> & { groupId?: string; memberCount?: number; result?: string; error?: { code: string; message: string } };
+}
+
+/** A call to the API as the app's backend (API token, JSON body) through the Worker's fetch handler. */
+export async function appCall(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AppAnswer> {
+	const response = await exports.default.fetch(
+		new Request(`http://aec.test${path}`, {
+			method,
+			headers: { ...asApp, "Content-Type": "application/json", ...headers },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		}),
+	);
+	return { status: response.status, json: (await response.json()) as AppAnswer["json"] };
+}
+
 export interface Read {
 	readonly status: number;
 	readonly json: unknown;

@@ -1,19 +1,10 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { shardOf } from "../../src/user-index/membership";
-import { TEST_API_TOKEN } from "../guard-token";
+import { appCall } from "./client";
 import { createGroup, drainOutbox, post, roster, syncAll } from "../helpers";
 
-async function put(groupId: string, body: unknown, query = "") {
-	const response = await exports.default.fetch(
-		new Request(`http://aec.test/v1/groups/${groupId}${query}`, {
-			method: "PUT",
-			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json" },
-			body: JSON.stringify(body),
-		}),
-	);
-	return { status: response.status, json: (await response.json()) as { result?: string; error?: { code: string } } };
-}
+const put = (groupId: string, body: unknown, query = "") => appCall("PUT", `/v1/groups/${groupId}${query}`, body);
 
 const sample = { creator: "im-alice", name: "from the sample", members: ["im-bob", "im-alice", "im-carol"], doNotDisturb: ["im-carol"], createdAt: "2024-05-01T10:00:00Z" };
 

@@ -1,20 +1,8 @@
-import { exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { TEST_API_TOKEN } from "../guard-token";
+import { appCall as call } from "../api/client";
 
 // This project runs with MAX_GROUP_MEMBERS=5 (vitest.config.ts): the app's changes meet the limit
 // exactly, as the callbacks do (variables.test.ts).
-async function call(method: string, path: string, body: unknown) {
-	const response = await exports.default.fetch(
-		new Request(`http://aec.test${path}`, {
-			method,
-			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json" },
-			body: JSON.stringify(body),
-		}),
-	);
-	return { status: response.status, json: (await response.json()) as { groupId?: string; memberCount?: number; error?: unknown } };
-}
-
 const full = (message: string) => ({ status: 409, json: { error: { code: "GROUP_FULL", message } } });
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `lim-${i}`);
 

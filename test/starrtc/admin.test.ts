@@ -1,6 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, it } from "vitest";
-import { TEST_API_TOKEN } from "../guard-token";
+import { appCall as call } from "../api/client";
 import { drainOutbox, post, roster, syncAll } from "../helpers";
 import { StubProxy } from "./stub-proxy";
 
@@ -9,17 +8,6 @@ import { StubProxy } from "./stub-proxy";
 const proxy = new StubProxy();
 beforeAll(() => void proxy.install());
 beforeEach(() => proxy.reset());
-
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-	const response = await exports.default.fetch(
-		new Request(`http://aec.test${path}`, {
-			method,
-			headers: { Authorization: `Bearer ${TEST_API_TOKEN}`, "Content-Type": "application/json", ...headers },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		}),
-	);
-	return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
-}
 
 async function create(creator: string, members: string[], name = "g") {
 	const created = await call("POST", "/v1/groups", { creator, members, name });
