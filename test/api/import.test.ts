@@ -32,6 +32,37 @@ describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
 		expect(carol.ok && carol.value.items.map((g) => g.groupId)).not.toContain("4002");
 	});
 
+	it("is the same content only when every field is: each one different alone is a conflict", async ({ expect }) => {
+		const base = { ...sample, doNotDisturb: ["im-carol", "im-bob"] };
+		await put("4006", base);
+		// A DND flag of someone who is not a member is dropped, as the first import dropped it: the same content.
+		expect(await put("4006", { ...base, doNotDisturb: ["im-bob", "im-carol", "im-zed"] })).toMatchObject({ status: 200, json: { result: "unchanged" } });
+		const others = {
+			creator: { ...base, creator: "im-bob" },
+			name: { ...base, name: "renamed" },
+			createdAt: { ...base, createdAt: "2024-05-01T10:00:01Z" },
+			memberOrder: { ...base, members: ["im-carol", "im-bob"] },
+			fewerDnd: { ...base, doNotDisturb: ["im-carol"] },
+			otherDnd: { ...base, doNotDisturb: ["im-carol", "im-alice"] },
+		};
+		for (const [field, other] of Object.entries(others)) {
+			const answer = await put("4006", other);
+			expect([answer.status, answer.json.error?.code], field).toEqual([409, "GROUP_EXISTS"]);
+		}
+		expect(await syncAll("4006")).toBe(roster("im-alice,im-bob,im-carol", "im-bob,im-carol"));
+	});
+
+	it("an overwrite keeps the group in the index of the members who stay, and takes it from those who leave", async ({ expect }) => {
+		await put("4007", sample);
+		expect(await put("4007", { ...sample, members: ["im-dave", "im-bob"] }, "?overwrite=true")).toMatchObject({ status: 200, json: { result: "replaced" } });
+		await drainOutbox("4007");
+		const groupsOf = async (user: string) => {
+			const page = await env.USER_INDEX.getByName(shardOf(user, Number(env.INDEX_SHARDS))).groupsOf(user, 10);
+			return page.ok && page.value.items.some((g) => g.groupId === "4007");
+		};
+		expect(await Promise.all(["im-alice", "im-bob", "im-carol", "im-dave"].map(groupsOf))).toEqual([true, true, false, true]);
+	});
+
 	it("raises the id counter above the imported id, and never lowers it", async ({ expect }) => {
 		await put("9000001", sample);
 		const next = Number(await createGroup("im-zed", ["im-zed"]));

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, it } from "vitest";
+import { describe, it, vi } from "vitest";
 import { DONE, createGroup, failStatements, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 // GUARD_TOKEN is set in these tests, so MAX_CALLBACK_AGE_SECONDS defaults to 300: a signed
@@ -22,6 +22,28 @@ describe("a replayed callback", () => {
 		const replayed = await post(add);
 		expect([replayed.body, replayed.error]).toEqual([failure(53), "STALE_CALLBACK"]);
 		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("the group keeps a record for its window and no longer: at its end the same data is void, a moment later it applies", async ({ expect }) => {
+		// The edge's ts check bounds most resends; a ts in the future is what reaches the group's own window.
+		const id = await createGroup("alice", ["alice"]);
+		const group = env.GROUPS.getByName(id);
+		const replay = { key: `window-${id}`, keepMs: 60_000 };
+		const start = Date.now();
+		vi.useFakeTimers({ toFake: ["Date"] });
+		try {
+			vi.setSystemTime(start);
+			expect((await group.addMembers("alice", ["bob"], false, replay)).ok).toBe(true);
+			expect((await group.removeMembers("alice", ["bob"], false)).ok).toBe(true);
+			vi.setSystemTime(start + 60_000);
+			expect((await group.addMembers("alice", ["bob"], false, replay)).ok).toBe(true);
+			expect(await syncAll(id)).toBe(roster("alice"));
+			vi.setSystemTime(start + 60_001);
+			expect((await group.addMembers("alice", ["bob"], false, replay)).ok).toBe(true);
+			expect(await syncAll(id)).toBe(roster("alice,bob"));
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it("a replayed *_AND_SYNC_ALL answers the current list, applying nothing", async ({ expect }) => {
