@@ -536,20 +536,22 @@ export class GroupObject extends DurableObject<Env> {
 	/**
 	 * Tells StarRTC's proxy one app-made change, as the group is now (see
 	 * callsFor). A group groupServer does not hold gets the whole state instead.
-	 * If a callback changed the group while a call was in flight, the calls are
-	 * worked out again and sent again when they differ, so that StarRTC's copy
-	 * equals ours once the outbox is empty. Returns why it failed, if it did.
+	 * After each send the calls are worked out again: a callback may have changed
+	 * the group while a call was in flight. Sent again while they differ (three
+	 * tries), so that StarRTC's copy equals ours once the outbox is empty.
+	 * Returns why it failed, if it did.
 	 */
 	async #tellStarRtc(news: StarRtcNews): Promise<string | undefined> {
 		const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(this.env);
 		if (url === undefined) return undefined; // The proxy was switched off: nobody to tell.
 		const groupId = this.ctx.id.name ?? "";
-		let sent = "";
-		for (let attempt = 0; attempt < 3; attempt++) {
+		let sent: string | undefined;
+		for (let tries = 0; ; tries++) {
 			const group = this.#load();
 			const calls = callsFor(news, groupId, group && this.#view(group));
-			if (JSON.stringify(calls) === sent) return undefined;
-			const version = group?.version;
+			const worked = JSON.stringify(calls);
+			if (worked === sent) return undefined;
+			if (tries === 3) return "the group kept changing while StarRTC was told; trying again";
 			for (const call of calls) {
 				let verdict = await callProxy(url, call, timeout);
 				if (!verdict.ok && verdict.notSynced) {
@@ -558,10 +560,8 @@ export class GroupObject extends DurableObject<Env> {
 				}
 				if (!verdict.ok) return `${call.name}: ${verdict.error}`;
 			}
-			sent = JSON.stringify(calls);
-			if (this.#load()?.version === version) return undefined;
+			sent = worked;
 		}
-		return "the group kept changing while StarRTC was told; trying again";
 	}
 
 	#view(group: Group): { groupId: string; members: Map<string, number>; doNotDisturb: Set<string>; groupList: string; ignoreList: string } {

@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, it } from "vitest";
 import { appCall as call } from "../api/client";
-import { drainOutbox, post, roster, syncAll } from "../helpers";
-import { StubProxy } from "./stub-proxy";
+import { DONE, drainOutbox, post, roster, syncAll } from "../helpers";
+import { StubProxy, until } from "./stub-proxy";
 
 // This project runs with STARRTC_PROXY_URL set to the stub (vitest.config.ts). One stub for
 // the whole file: alarms of earlier tests' groups may still fire, and must not reach the network.
@@ -125,6 +125,66 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		await drainOutbox(id);
 		expect(proxy.groups.get(id)?.members).toEqual(["cr-alice", "cr-bob"]);
 		expect(await syncAll(id)).toBe(roster("cr-alice,cr-bob"));
+	});
+
+	it("a callback while a call is in flight: the calls are worked out again, and sent again only where they differ", async ({ expect }) => {
+		const id = await create("fl-alice", ["fl-bob"]);
+		await drainOutbox(id);
+		// bob turns DND on while carol's add is in flight: the add's calls come out the same, nothing is sent twice.
+		let held = proxy.hold("addUsersToGroup");
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["fl-carol"] });
+		await until(() => held.arrived, "the add to reach the proxy");
+		expect((await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "fl-bob", groupId: id })).body).toBe(DONE);
+		held.release();
+		await drainOutbox(id);
+		// A client removes dave while his add is in flight; StarRTC applies the removal, then the add.
+		held = proxy.hold("addUsersToGroup");
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["fl-dave"] });
+		await until(() => held.arrived, "the add to reach the proxy");
+		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "fl-alice", groupId: id, removeUsers: "fl-dave" })).body).toBe(DONE);
+		proxy.applyCallback(id, { remove: ["fl-dave"] });
+		held.release();
+		await drainOutbox(id);
+		expect(proxy.callsFor(id).slice(1)).toEqual([
+			{ name: "addUsersToGroup", params: { groupId: id, addedUsers: "fl-carol" } },
+			{ name: "addUsersToGroup", params: { groupId: id, addedUsers: "fl-dave" } },
+			{ name: "delUsersFromGroup", params: { groupId: id, deledUsers: "fl-dave" } },
+		]);
+		expect(proxy.groups.get(id)?.members).toEqual(["fl-alice", "fl-bob", "fl-carol"]);
+	});
+
+	it("a group that changes during each of three tries is left pending with the reason, and told once it holds still", async ({ expect }) => {
+		const id = await create("kc-alice", ["kc-bob"]);
+		await drainOutbox(id);
+		let step = 0;
+		const byClient = async (change: "add" | "remove") => {
+			// A nonce per step: the same data twice would be a replay, void.
+			const data =
+				change === "add"
+					? { action: "AEC_GROUP_ADD_USER", userId: "kc-alice", groupId: id, addUsers: "kc-carol", nonce: String(++step) }
+					: { action: "AEC_GROUP_REMOVE_USER", userId: "kc-alice", groupId: id, removeUsers: "kc-carol", nonce: String(++step) };
+			expect((await post(data)).body).toBe(DONE);
+			proxy.applyCallback(id, change === "add" ? { add: ["kc-carol"] } : { remove: ["kc-carol"] });
+		};
+		let held = proxy.hold("addUsersToGroup");
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["kc-carol"] });
+		// Each try finds carol's state flipped by a client while its call was in flight.
+		for (const [change, next] of [["remove", "delUsersFromGroup"], ["add", "addUsersToGroup"], ["remove", undefined]] as const) {
+			await until(() => held.arrived, "a try to reach the proxy");
+			await byClient(change);
+			const current = held;
+			if (next) held = proxy.hold(next);
+			current.release();
+		}
+		let status: { pending?: boolean; lastError?: string } = {};
+		for (const end = Date.now() + 5000; !/kept changing/.test(status.lastError ?? "") && Date.now() < end; ) {
+			await new Promise((resolve) => setTimeout(resolve, 20));
+			status = (await call("GET", `/v1/groups/${id}`)).json.starrtc as typeof status;
+		}
+		expect(status.lastError).toBe("the group kept changing while StarRTC was told; trying again");
+		await drainOutbox(id);
+		expect(proxy.groups.get(id)?.members).toEqual(["kc-alice", "kc-bob"]);
+		expect(await syncAll(id)).toBe(roster("kc-alice,kc-bob"));
 	});
 
 	it("a refused admin change sends nothing and changes nothing", async ({ expect }) => {

@@ -3,6 +3,21 @@ import type { ProxyCall } from "../../src/starrtc/proxy";
 
 export const PROXY_URL = "http://proxy.test/";
 
+export interface Hold {
+	/** The held call has reached the proxy. */
+	arrived: boolean;
+	released: boolean;
+	release(): void;
+}
+
+/** Waits (bounded) until `condition` holds. */
+export async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+	for (const end = Date.now() + ms; !condition(); ) {
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+}
+
 /**
  * A stand-in for StarRTC's groupPushHttpProxy + groupServer, as the real ones
  * behave (README): it keeps groupServer's copy of each group, answers
@@ -16,6 +31,8 @@ export class StubProxy {
 	/** Calls answered with a refusal (ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR), whatever they carry. */
 	readonly refusing = new Set<ProxyCall["name"]>();
 
+	readonly #holds = new Map<string, Hold>();
+
 	install(): this {
 		vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
 			const url = new URL(String(input instanceof Request ? input.url : input));
@@ -24,9 +41,26 @@ export class StubProxy {
 			const params = Object.fromEntries(new URLSearchParams(String(init?.body ?? "")));
 			const name = url.pathname.slice(1);
 			this.calls.push({ name, params });
+			const hold = this.#holds.get(name);
+			if (hold) {
+				this.#holds.delete(name);
+				hold.arrived = true;
+				// Polled, not awaited as a promise: the test settles it from another request's context.
+				while (!hold.released) await new Promise((resolve) => setTimeout(resolve, 2));
+			}
 			return new Response(this.#answer(name, params), { headers: { "Content-Type": "text/plain" } });
 		});
 		return this;
+	}
+
+	/**
+	 * Holds the next call named `name` before it is applied and answered, until
+	 * `release()`: a test changes the group while the call is in flight.
+	 */
+	hold(name: ProxyCall["name"]): Hold {
+		const hold: Hold = { arrived: false, released: false, release: () => void (hold.released = true) };
+		this.#holds.set(name, hold);
+		return hold;
 	}
 
 	/** The calls about one group, in the order they came. */
@@ -35,6 +69,8 @@ export class StubProxy {
 	}
 
 	reset(): void {
+		for (const hold of this.#holds.values()) hold.release();
+		this.#holds.clear();
 		this.calls.length = 0;
 		this.groups.clear();
 		this.down = false;
