@@ -145,8 +145,8 @@ export async function failStatements<O extends Rpc.DurableObjectBranded>(
 	});
 }
 
-/** The `reason` of each JSON log line written while `run` runs. */
-export async function loggedReasons(run: () => Promise<unknown>): Promise<unknown[]> {
+/** Each JSON log line written while `run` runs. */
+export async function loggedLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
 	const lines: string[] = [];
 	const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
 	try {
@@ -154,5 +154,18 @@ export async function loggedReasons(run: () => Promise<unknown>): Promise<unknow
 	} finally {
 		spy.mockRestore();
 	}
-	return lines.map((line) => (JSON.parse(line) as { reason?: unknown }).reason);
+	return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The `reason` of each JSON log line written while `run` runs. */
+export async function loggedReasons(run: () => Promise<unknown>): Promise<unknown[]> {
+	return (await loggedLines(run)).map((line) => line.reason);
+}
+
+/** Waits, at most `ms`, until `condition` holds. Pauses between looks: a tight loop starves the objects' timers. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+	for (const end = Date.now() + ms; !(await condition()); ) {
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
 }

@@ -10,17 +10,20 @@ const AFTER_SECRET = ["", "eventCenter", "eventCenter.php"];
 const utf8 = new TextEncoder();
 const sha256 = (text: string) => crypto.subtle.digest("SHA-256", utf8.encode(text));
 
-/** The path segment that must equal the secret; "" (never a secret) when the path has none of the secret forms. */
-function secretSegment(pathname: string): string {
+/** The path segment that must equal the secret; undefined when the path has none of the secret forms. */
+function secretSegment(pathname: string): string | undefined {
 	const [first, second, ...more] = pathname.split("/").slice(1) as [string, ...string[]];
-	if (more.length > 0) return "";
+	if (more.length > 0) return undefined;
 	if (second === undefined) return first;
 	if (first === "eventCenter") return second;
-	return AFTER_SECRET.includes(second) ? first : "";
+	return AFTER_SECRET.includes(second) ? first : undefined;
 }
 
 export async function isCallbackPath(pathname: string, secret: string | undefined): Promise<boolean> {
 	if (secret === undefined) return AEC_PATHS.includes(pathname);
-	// Compared as digests of equal length in constant time, so timing tells neither the secret nor its length.
-	return crypto.subtle.timingSafeEqual(await sha256(secretSegment(pathname)), await sha256(secret));
+	const segment = secretSegment(pathname);
+	// The forms are public; only the segment is secret. Compared as digests of equal length in
+	// constant time, so timing tells neither the secret nor its length.
+	if (segment === undefined) return false;
+	return crypto.subtle.timingSafeEqual(await sha256(segment), await sha256(secret));
 }

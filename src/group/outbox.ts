@@ -67,9 +67,8 @@ export class Outbox {
 	/** An alarm is set and has not run yet (as far as this instance knows). */
 	#armed = false;
 	#failures = 0;
-	/** The delivery under way, and whether rows came in while it ran. */
+	/** The delivery under way. */
 	#running?: Promise<boolean>;
-	#again = false;
 
 	constructor(ctx: DurableObjectState, env: Env, toStarRtc: StarRtcSender) {
 		this.#ctx = ctx;
@@ -144,20 +143,17 @@ export class Outbox {
 
 	/**
 	 * Delivers until the outbox is empty or a round fails; true when it is empty.
-	 * One delivery runs at a time: rows that come in meanwhile go in its next round.
+	 * One delivery runs at a time: rows that come in meanwhile go in its next round
+	 * (a round ends by looking for rows left, with no await after it).
 	 */
 	#deliver(): Promise<boolean> {
-		if (this.#running) {
-			this.#again = true;
-			return this.#running;
-		}
+		if (this.#running) return this.#running;
 		this.#running = (async () => {
 			try {
 				for (;;) {
-					this.#again = false;
 					const outcome = await this.#round();
 					// After a failure the alarm's backoff decides when to try again.
-					if (outcome !== "more" && !(outcome === "empty" && this.#again)) return outcome === "empty";
+					if (outcome !== "more") return outcome === "empty";
 				}
 			} finally {
 				this.#running = undefined;
@@ -193,14 +189,14 @@ export class Outbox {
 
 	async #deliverToStarRtc(send: StarRtcSender): Promise<boolean> {
 		for (let round = 0; round < ROWS_PER_ROUND; round++) {
-			let row: { seq: number; payload: string } | undefined;
 			let error: string | undefined;
 			try {
-				row = this.#sql
+				const row = this.#sql
 					.exec<{ seq: number; payload: string }>("SELECT seq, payload FROM outbox WHERE destination = ? ORDER BY seq LIMIT 1", STARRTC)
 					.toArray()[0];
 				if (!row) return true;
 				error = await send((JSON.parse(row.payload) as StarRtcRow).news);
+				if (error === undefined) this.#sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
 			} catch (thrown) {
 				error = String(thrown);
 			}
@@ -209,7 +205,6 @@ export class Outbox {
 				console.log(JSON.stringify({ outbox: STARRTC, outcome: "RETRY", reason: error.slice(0, 200) }));
 				return false;
 			}
-			this.#sql.exec("DELETE FROM outbox WHERE seq = ?", row?.seq ?? -1);
 		}
 		return true;
 	}

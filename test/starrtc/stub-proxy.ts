@@ -10,13 +10,6 @@ export interface Hold {
 	release(): void;
 }
 
-/** Waits (bounded) until `condition` holds. */
-export async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-	for (const end = Date.now() + ms; !condition(); ) {
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 5));
-	}
-}
 
 /**
  * A stand-in for StarRTC's groupPushHttpProxy + groupServer, as the real ones

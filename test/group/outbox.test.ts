@@ -1,0 +1,84 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { shardOf } from "../../src/user-index/membership";
+import { DONE, createGroup, drainOutbox, failStatements, loggedLines, post, until } from "../helpers";
+
+// What the index learns of a change waits in the group's outbox until the index shard said it
+// applied it. Failures here are injected into the group's own statements.
+const group = (id: string) => env.GROUPS.getByName(id);
+const waiting = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
+const alarm = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.getAlarm());
+const acknowledging = /^DELETE FROM outbox WHERE destination = \? AND seq/;
+const inIndex = async (user: string, id: string) => {
+	const page = await env.USER_INDEX.getByName(shardOf(user, Number(env.INDEX_SHARDS))).groupsOf(user, 10);
+	return page.ok && page.value.items.some((g) => g.groupId === id);
+};
+
+/** Runs `act` and returns the alarm it left, with the times around it. */
+async function alarmAfter(id: string, act: () => Promise<unknown>) {
+	const before = Date.now();
+	await act();
+	const at = await alarm(id);
+	return { before, at: at ?? Number.NaN, after: Date.now() };
+}
+
+describe("the outbox", () => {
+	it("retries a failed delivery with doubling backoff (half of it random), up to 5 minutes, and delivers once it can", async ({ expect }) => {
+		const id = await createGroup("bo-alice", ["bo-alice"]);
+		await drainOutbox(id);
+		await failStatements(group(id), acknowledging);
+		// The delivery right after the change fails: the 10 s safety net is replaced by the first backoff.
+		const first = await alarmAfter(id, async () => {
+			expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "bo-alice", groupId: id, addUsers: "bo-bob" })).body).toBe(DONE);
+			await until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "the first failure to re-arm the alarm");
+		});
+		const within = ({ before, at, after }: { before: number; at: number; after: number }, low: number, high: number) =>
+			at >= before + low && at <= after + high;
+		expect(within(first, 500, 1000), JSON.stringify(first)).toBe(true);
+		const second = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
+		expect(within(second, 1000, 2000), JSON.stringify(second)).toBe(true);
+		const third = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
+		expect(within(third, 2000, 4000), JSON.stringify(third)).toBe(true);
+		for (let failure = 4; failure < 12; failure++) await runDurableObjectAlarm(group(id));
+		const capped = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
+		expect(within(capped, 150_000, 300_000), JSON.stringify(capped)).toBe(true);
+		// The shard applied each try (it applies by version); only the acknowledgement failed, so the rows stay.
+		expect(await waiting(id)).toBeGreaterThan(0);
+		// Restarted (the fault goes with the old instance): the next try delivers.
+		await evictDurableObject(group(id));
+		expect(await runDurableObjectAlarm(group(id))).toBe(true);
+		expect(await waiting(id)).toBe(0);
+		expect(await inIndex("bo-bob", id)).toBe(true);
+	});
+
+	it("an object that wakes with rows left and no alarm delivers them on its first call", async ({ expect }) => {
+		const id = await createGroup("wk-alice", ["wk-alice"]);
+		await drainOutbox(id);
+		await failStatements(group(id), acknowledging);
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "wk-alice", groupId: id, addUsers: "wk-bob" });
+		await until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "the failed delivery to re-arm the alarm");
+		// As after a crash that lost the alarm: rows in storage, nothing scheduled.
+		await runInDurableObject(group(id), (_, state) => state.storage.deleteAlarm());
+		await evictDurableObject(group(id));
+		expect(await waiting(id)).toBeGreaterThan(0);
+		await group(id).describe();
+		await until(async () => (await waiting(id)) === 0, "the woken object to deliver");
+		expect(await inIndex("wk-bob", id)).toBe(true);
+	});
+
+	it("logs each failed try with the receiver and its reason cut to 200 characters", async ({ expect }) => {
+		const id = await createGroup("lg-alice", ["lg-alice"]);
+		await drainOutbox(id);
+		const long = "x".repeat(300);
+		await failStatements(group(id), acknowledging, { message: long });
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "lg-alice", groupId: id, addUsers: "lg-bob" });
+		const shardFailed = await loggedLines(() => runDurableObjectAlarm(group(id)));
+		await evictDurableObject(group(id));
+		await failStatements(group(id), /^SELECT seq, destination, payload FROM outbox/, { message: long });
+		const readFailed = await loggedLines(() => runDurableObjectAlarm(group(id)));
+		const reason = `Error: ${long}`.slice(0, 200);
+		expect(shardFailed).toEqual([{ outbox: shardOf("lg-bob", Number(env.INDEX_SHARDS)), outcome: "RETRY", reason }]);
+		expect(readFailed).toEqual([{ outbox: "read", outcome: "RETRY", reason }]);
+	});
+});
