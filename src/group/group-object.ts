@@ -503,8 +503,7 @@ export class GroupObject extends DurableObject<Env> {
 			const readable = this.#readable(userId);
 			if (!readable.ok) return readable;
 			const group = readable.value;
-			group.groupList ??= [...group.members.keys()].join(",");
-			return ok({ userIdList: group.groupList, isIgnore: group.doNotDisturb.has(userId) });
+			return ok({ userIdList: this.#lists(group).groupList, isIgnore: group.doNotDisturb.has(userId) });
 		});
 	}
 
@@ -565,14 +564,7 @@ export class GroupObject extends DurableObject<Env> {
 	}
 
 	#view(group: Group): { groupId: string; members: Map<string, number>; doNotDisturb: Set<string>; groupList: string; ignoreList: string } {
-		this.#roster(group);
-		return {
-			groupId: group.groupId,
-			members: group.members,
-			doNotDisturb: group.doNotDisturb,
-			groupList: group.groupList ?? "",
-			ignoreList: group.ignoreList ?? "",
-		};
+		return { groupId: group.groupId, members: group.members, doNotDisturb: group.doNotDisturb, ...this.#lists(group) };
 	}
 
 	/** The group, if it exists and `reader` (when given) is a member. */
@@ -714,14 +706,14 @@ export class GroupObject extends DurableObject<Env> {
 	 * of a 20,000-member SYNC_ALL).
 	 */
 	#roster(group: Group): Answer {
-		if (!group.roster) {
-			group.groupList ??= [...group.members.keys()].join(",");
-			// Few members have DND on; order them by when they joined, as groupList is.
-			group.ignoreList ??= [...group.doNotDisturb]
-				.sort((a, b) => (group.members.get(a) ?? 0) - (group.members.get(b) ?? 0))
-				.join(",");
-			group.roster = Answer.roster({ groupList: group.groupList, ignoreList: group.ignoreList });
-		}
-		return group.roster;
+		return (group.roster ??= Answer.roster(this.#lists(group)));
+	}
+
+	/** The members and those with DND on, comma-separated in join order; kept until a change drops them. */
+	#lists(group: Group): { groupList: string; ignoreList: string } {
+		group.groupList ??= [...group.members.keys()].join(",");
+		// Few members have DND on; order them by when they joined, as groupList is.
+		group.ignoreList ??= [...group.doNotDisturb].sort((a, b) => (group.members.get(a) ?? 0) - (group.members.get(b) ?? 0)).join(",");
+		return { groupList: group.groupList, ignoreList: group.ignoreList };
 	}
 }
