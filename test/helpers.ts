@@ -162,10 +162,13 @@ export async function loggedReasons(run: () => Promise<unknown>): Promise<unknow
 	return (await loggedLines(run)).map((line) => line.reason);
 }
 
-/** Waits, at most `ms`, until `condition` holds. Pauses between looks: a tight loop starves the objects' timers. */
+/**
+ * Waits until `condition` holds, at most about `ms` (counted in pauses, not read from a clock a test
+ * may have frozen). Pauses between looks: a tight loop starves the objects' timers.
+ */
 export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-	for (const end = Date.now() + ms; !(await condition()); ) {
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+	for (let waited = 0; !(await condition()); waited += 10) {
+		if (waited > ms) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
 }
