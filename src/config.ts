@@ -111,7 +111,7 @@ function onOff(name: string, raw: string | undefined): boolean {
 function proxyUrl(raw: string | undefined): string | undefined {
 	const value = optional(raw);
 	if (value === undefined) return undefined;
-	if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL", "STARRTC_PROXY_URL is not an http(s) URL");
+	if (!URL.canParse(value) || !["http:", "https:"].includes(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL", "STARRTC_PROXY_URL is not an http(s) URL");
 	return value.endsWith("/") ? value : `${value}/`;
 }
 

@@ -94,6 +94,8 @@ describe("settings", () => {
 		expect(read({ STARRTC_PROXY_URL: "http://proxy.test:19922" }).starrtcProxyUrl).toBe("http://proxy.test:19922/");
 		expect(read({ STARRTC_PROXY_URL: "https://proxy.test/sub/" }).starrtcProxyUrl).toBe("https://proxy.test/sub/");
 		expect(read({ API_CORS_ORIGINS: undefined }).corsOrigins).toEqual([]);
+		// Only spaces is unset (every caller allowed), not an empty list (every caller refused).
+		expect(read({ AEC_ALLOWED_IPS: "  " }).allowedAddresses).toBeUndefined();
 		expect(read({ API_CORS_ORIGINS: " https://a.example ,, * " }).corsOrigins).toEqual(["https://a.example", "*"]);
 		// A bad address list is quoted in the message, cut at 200 characters.
 		const long = `bad-${"x".repeat(300)}`;
