@@ -356,8 +356,8 @@ export class GroupObject extends DurableObject<Env> {
 			const members = [imported.creator, ...imported.members.filter((id) => id !== imported.creator)];
 			const dnd = new Set(imported.doNotDisturb.filter((id) => members.includes(id)));
 			if (existing) {
+				// The creator is the first of the members, so comparing the members compares it too.
 				const same =
-					existing.creator === imported.creator &&
 					existing.name === imported.name &&
 					existing.createdAt === imported.createdAt &&
 					[...existing.members.keys()].join("\n") === members.join("\n") &&

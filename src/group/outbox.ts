@@ -37,7 +37,7 @@ export interface StarRtcStatus {
 
 /** Users per outbox row: bounds a row's size (SQLite rows hold at most 2 MB here) and one RPC's payload. */
 const USERS_PER_ROW = 1000;
-/** Rows taken per delivery round. */
+/** Index rows taken per delivery round. */
 const ROWS_PER_ROUND = 64;
 /** Index shards called at once: a Worker keeps at most 6 connections open. */
 const PARALLEL_CALLS = 6;
@@ -171,9 +171,9 @@ export class Outbox {
 
 	/**
 	 * One delivery round. Index shards get their rows in batches, several shards
-	 * at once; StarRTC gets its rows one at a time, in order, stopping at the
-	 * first failure. A failure re-arms the alarm with backoff; rows left over
-	 * (more than a round takes) go in another round at once.
+	 * at once; StarRTC gets its rows one at a time, in order, until none is left
+	 * or one fails. A failure re-arms the alarm with backoff; rows left over
+	 * (more than a round takes, or come in meanwhile) go in another round at once.
 	 */
 	async #round(): Promise<"empty" | "more" | "failed"> {
 		const [indexed, told] = await Promise.all([this.#deliverToIndex(), this.#deliverToStarRtc(this.#toStarRtc)]);
@@ -188,7 +188,7 @@ export class Outbox {
 	}
 
 	async #deliverToStarRtc(send: StarRtcSender): Promise<boolean> {
-		for (let round = 0; round < ROWS_PER_ROUND; round++) {
+		for (;;) {
 			let error: string | undefined;
 			try {
 				const row = this.#sql
@@ -206,7 +206,6 @@ export class Outbox {
 				return false;
 			}
 		}
-		return true;
 	}
 
 	async #deliverToIndex(): Promise<boolean> {
