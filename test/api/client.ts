@@ -27,6 +27,13 @@ export async function appCall(method: string, path: string, body?: unknown, head
 	return { status: response.status, json: (await response.json()) as AppAnswer["json"] };
 }
 
+/** A group made by the app (POST /v1/groups); its id. */
+export async function appCreate(creator: string, members: string[], name = "g"): Promise<string> {
+	const created = await appCall("POST", "/v1/groups", { creator, members, name });
+	if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.json)}`);
+	return String(created.json.groupId);
+}
+
 export interface Read {
 	readonly status: number;
 	readonly json: unknown;

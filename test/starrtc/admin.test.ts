@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, it } from "vitest";
-import { appCall as call } from "../api/client";
+import { appCall as call, appCreate as create } from "../api/client";
 import { DONE, drainOutbox, post, roster, syncAll, until } from "../helpers";
 import { StubProxy } from "./stub-proxy";
 
@@ -8,12 +8,6 @@ import { StubProxy } from "./stub-proxy";
 const proxy = new StubProxy();
 beforeAll(() => void proxy.install());
 beforeEach(() => proxy.reset());
-
-async function create(creator: string, members: string[], name = "g") {
-	const created = await call("POST", "/v1/groups", { creator, members, name });
-	if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.json)}`);
-	return String(created.json.groupId);
-}
 
 describe("admin changes are told to StarRTC's proxy, in order, once each", () => {
 	it("create → syncGroupList; add → addUsersToGroup; remove → delUsersFromGroup; DND → set/unsetPushIgnore; delete → syncGroupList without a list", async ({ expect }) => {

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, it } from "vitest";
-import { appCall as call } from "../api/client";
+import { appCall as call, appCreate } from "../api/client";
 import { drainOutbox, failStatements, loggedLines } from "../helpers";
 import { StubProxy } from "./stub-proxy";
 
@@ -13,15 +13,9 @@ beforeEach(() => proxy.reset());
 const group = (id: string) => env.GROUPS.getByName(id);
 const status = async (id: string) => (await call("GET", `/v1/groups/${id}`)).json.starrtc as { pending: boolean; lastError?: string };
 
-async function create(creator: string) {
-	const created = await call("POST", "/v1/groups", { creator, members: [] });
-	if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.json)}`);
-	return String(created.json.groupId);
-}
-
 describe("StarRTC's rows in the outbox", () => {
 	it("a storage failure while delivering is a failed try: kept, its reason shown (500 characters) and logged (200)", async ({ expect }) => {
-		const id = await create("sf-alice");
+		const id = await appCreate("sf-alice", []);
 		await drainOutbox(id);
 		const long = "y".repeat(600);
 		// Reading the next row, and deleting one StarRTC took (then it is sent again: the calls are repeatable).
@@ -41,7 +35,7 @@ describe("StarRTC's rows in the outbox", () => {
 	});
 
 	it("one alarm delivers a backlog of 70 changes to the end, one at a time", async ({ expect }) => {
-		const id = await create("bl-alice");
+		const id = await appCreate("bl-alice", []);
 		await drainOutbox(id);
 		proxy.down = true;
 		for (let n = 0; n < 70; n++) await call("POST", `/v1/groups/${id}/members`, { userIds: [`bl-${n}`] });
