@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import type { SettingsSource } from "../src/config";
 import worker from "../src/index";
 import { computeSign } from "../src/edge/sign";
+import { shardOf } from "../src/user-index/membership";
 import { TEST_GUARD_TOKEN } from "./guard-token";
 import { type NonCallbackStatus, assertNonCallbackAnswer, assertStarRtcAnswer } from "./starrtc-answer";
 import { afterEach, expect, vi } from "vitest";
@@ -143,6 +144,13 @@ export async function failStatements<O extends Rpc.DurableObjectBranded>(
 			},
 		});
 	});
+}
+
+/** The groups the user index lists for `user` (the first page of ten), as the reads see them. */
+export async function indexedGroups(user: string) {
+	const page = await env.USER_INDEX.getByName(shardOf(user, Number(env.INDEX_SHARDS))).groupsOf(user, 10);
+	if (!page.ok) throw new Error(`the user index refused: ${page.reason}`);
+	return page.value.items;
 }
 
 /** Each JSON log line written while `run` runs. */

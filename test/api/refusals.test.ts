@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, it, vi } from "vitest";
-import { failStatements } from "../helpers";
+import { failStatements, loggedLines } from "../helpers";
 import { asApp, asUser } from "./client";
 
 // Every way the API refuses, with its exact status, code and message: the message is
@@ -200,13 +200,12 @@ describe("the log", () => {
 		const { id } = await setup();
 		const message = `disk full ${"z".repeat(300)}`;
 		await failStatements(env.GROUPS.getByName(id), /INSERT/, { message });
-		const lines: string[] = [];
-		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
 		const reason = `group object: Error: ${message}`;
-		expect(await ask("POST", `/v1/groups/${id}/members`, { userIds: ["rx-new"] })).toEqual(refused(500, "INTERNAL_ERROR", reason));
-		expect(lines.map((line) => JSON.parse(line))).toEqual([{ api: `/v1/groups/${id}/members`, outcome: "INTERNAL_ERROR", reason: reason.slice(0, 200) }]);
+		const lines = await loggedLines(async () => {
+			expect(await ask("POST", `/v1/groups/${id}/members`, { userIds: ["rx-new"] })).toEqual(refused(500, "INTERNAL_ERROR", reason));
+		});
+		expect(lines).toEqual([{ api: `/v1/groups/${id}/members`, outcome: "INTERNAL_ERROR", reason: reason.slice(0, 200) }]);
 		await evictDurableObject(env.GROUPS.getByName(id));
-		vi.restoreAllMocks();
 		expect(JSON.parse((await ask("GET", `/v1/groups/${id}`)).text)).toMatchObject({ memberCount: 2 });
 	});
 

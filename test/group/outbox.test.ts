@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, it, vi } from "vitest";
 import { shardOf } from "../../src/user-index/membership";
-import { DONE, createGroup, drainOutbox, failStatements, loggedLines, post, until } from "../helpers";
+import { DONE, createGroup, drainOutbox, failStatements, indexedGroups, loggedLines, post, until } from "../helpers";
 
 // What the index learns of a change waits in the group's outbox until the index shard said it
 // applied it. Failures here are injected into the group's own statements.
@@ -10,17 +10,14 @@ const group = (id: string) => env.GROUPS.getByName(id);
 const waiting = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
 const alarm = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.getAlarm());
 const acknowledging = /^DELETE FROM outbox WHERE destination = \? AND seq/;
-const inIndex = async (user: string, id: string) => {
-	const page = await env.USER_INDEX.getByName(shardOf(user, Number(env.INDEX_SHARDS))).groupsOf(user, 10);
-	return page.ok && page.value.items.some((g) => g.groupId === id);
-};
+const inIndex = async (user: string, id: string) => (await indexedGroups(user)).some((g) => g.groupId === id);
+/** Waits until a failed delivery has replaced the 10 s safety net with its backoff. */
+const rearmed = (id: string) => until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "a failed delivery to re-arm the alarm");
 
-/** Runs `act` and returns the alarm it left, with the times around it. */
-async function alarmAfter(id: string, act: () => Promise<unknown>) {
-	const before = Date.now();
+/** Runs `act` and returns how far ahead of now it left the alarm (used where `Date` stands still). */
+async function delayAfter(id: string, act: () => Promise<unknown>): Promise<number> {
 	await act();
-	const at = await alarm(id);
-	return { before, at: at ?? Number.NaN, after: Date.now() };
+	return ((await alarm(id)) ?? Number.NaN) - Date.now();
 }
 
 describe("the outbox", () => {
@@ -34,19 +31,16 @@ describe("the outbox", () => {
 		const random = vi.spyOn(Math, "random").mockReturnValue(0.75);
 		try {
 			// The delivery right after the change fails: the 10 s safety net is replaced by the first backoff.
-			const first = await alarmAfter(id, async () => {
+			const first = await delayAfter(id, async () => {
 				expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "bo-alice", groupId: id, addUsers: "bo-bob" })).body).toBe(DONE);
-				await until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "the first failure to re-arm the alarm");
+				await rearmed(id);
 			});
-			const delay = ({ before, at, after }: { before: number; at: number; after: number }) => (before === after ? at - before : Number.NaN);
-			expect(delay(first)).toBe(500 + 0.75 * 500);
-			const second = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
-			expect(delay(second)).toBe(1000 + 0.75 * 1000);
-			const third = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
-			expect(delay(third)).toBe(2000 + 0.75 * 2000);
+			expect(first).toBe(500 + 0.75 * 500);
+			const tryAgain = () => delayAfter(id, () => runDurableObjectAlarm(group(id)));
+			expect(await tryAgain()).toBe(1000 + 0.75 * 1000);
+			expect(await tryAgain()).toBe(2000 + 0.75 * 2000);
 			for (let failure = 4; failure < 12; failure++) await runDurableObjectAlarm(group(id));
-			const capped = await alarmAfter(id, () => runDurableObjectAlarm(group(id)));
-			expect(delay(capped)).toBe(150_000 + 0.75 * 150_000);
+			expect(await tryAgain()).toBe(150_000 + 0.75 * 150_000);
 		} finally {
 			vi.useRealTimers();
 			random.mockRestore();
@@ -65,7 +59,7 @@ describe("the outbox", () => {
 		await drainOutbox(id);
 		await failStatements(group(id), acknowledging);
 		await post({ action: "AEC_GROUP_ADD_USER", userId: "wk-alice", groupId: id, addUsers: "wk-bob" });
-		await until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "the failed delivery to re-arm the alarm");
+		await rearmed(id);
 		// As after a crash that lost the alarm: rows in storage, nothing scheduled.
 		await runInDurableObject(group(id), (_, state) => state.storage.deleteAlarm());
 		await evictDurableObject(group(id));
