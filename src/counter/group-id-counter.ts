@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { readSettings } from "../config";
 import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { MAX_GROUP_ID } from "../protocol/ids";
-import type { GroupInit } from "../group/group-object";
+import type { GroupInit } from "../group/types";
 
 /** StarRTC may resend a create it timed out on (it waits ~17 s); a resend within this window finds its group. */
 export const CREATE_RETRY_WINDOW_MS = 10 * 60 * 1000;

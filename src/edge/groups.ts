@@ -1,5 +1,5 @@
 import type { SettingsSource } from "../config";
-import type { ReplayGuard } from "../group/group-object";
+import type { ReplayGuard } from "../group/types";
 import { Answer } from "../protocol/answer";
 import type { GroupCommand } from "../protocol/callback";
 import { callObject as call } from "../group/rpc";
