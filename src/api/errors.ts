@@ -25,6 +25,7 @@ export const ApiError = {
 	GroupDeleted: "GROUP_DELETED",
 	StarRtcOff: "STARRTC_PROXY_OFF",
 	StarRtcRefused: "STARRTC_REFUSED",
+	GroupIdsExhausted: "GROUP_IDS_EXHAUSTED",
 	NotFound: "NOT_FOUND",
 	InternalError: "INTERNAL_ERROR",
 } as const;
@@ -49,6 +50,7 @@ export const apiStatus = {
 	GROUP_DELETED: 410,
 	STARRTC_PROXY_OFF: 503,
 	STARRTC_REFUSED: 502,
+	GROUP_IDS_EXHAUSTED: 503,
 	NOT_FOUND: 404,
 	INTERNAL_ERROR: 500,
 } as const satisfies Record<ApiError, number>;
@@ -68,6 +70,7 @@ export function fromGroupFailure({ code, reason }: Failure, forApp = false): Api
 		return forApp ? new ApiFailure(ApiError.NoSuchMember, reason) : new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
 	}
 	if (code === ErrorCode.GroupFull) return new ApiFailure(ApiError.GroupFull, reason);
+	if (code === ErrorCode.GroupIdsExhausted) return new ApiFailure(ApiError.GroupIdsExhausted, reason);
 	if (code === ErrorCode.RemoveCreator) return new ApiFailure(ApiError.RemoveCreator, reason);
 	return new ApiFailure(ApiError.InternalError, reason);
 }

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readSettings } from "../config";
 import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
+import { MAX_GROUP_ID } from "../protocol/ids";
 import type { GroupInit } from "../group/group-object";
 
 /** StarRTC may resend a create it timed out on (it waits ~17 s); a resend within this window finds its group. */
@@ -61,6 +62,7 @@ export class GroupIdCounter extends DurableObject<Env> {
 
 		// A resend of a create that failed half way finishes it under the id it was given.
 		const groupId = seen?.group_id ?? this.#mint();
+		if (groupId === undefined) return fail(ErrorCode.GroupIdsExhausted, `every group id up to ${MAX_GROUP_ID} is taken`);
 		if (!seen) {
 			this.#sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)", request.createKey, groupId, now);
 		}
@@ -94,17 +96,12 @@ export class GroupIdCounter extends DurableObject<Env> {
 		return this.#sql.exec<{ value: number }>("SELECT value FROM next_group_id").toArray()[0]?.value ?? 0;
 	}
 
-	#mint(): string {
-		const start = readSettings(this.env).groupIdStart;
+	/** The next id, or undefined when it would be above MAX_GROUP_ID (nothing is written then). */
+	#mint(): string | undefined {
 		// Raising GROUP_ID_START later moves the next id up; lowering it never moves it back.
-		const { value } = this.#sql
-			.exec<{ value: number }>(
-				`INSERT INTO next_group_id VALUES (1, ?)
-				 ON CONFLICT (singleton) DO UPDATE SET value = max(value + 1, excluded.value)
-				 RETURNING value`,
-				start,
-			)
-			.one();
-		return String(value);
+		const next = Math.max(this.highestGroupId() + 1, readSettings(this.env).groupIdStart);
+		if (next > MAX_GROUP_ID) return undefined;
+		this.#sql.exec("INSERT INTO next_group_id VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET value = excluded.value", next);
+		return String(next);
 	}
 }

@@ -70,3 +70,17 @@ export function isAllowed(ranges: readonly AddressRange[], address: string | nul
 	if (value === undefined) return false;
 	return ranges.some(({ network, prefix }) => value >> BigInt(128 - prefix) === network);
 }
+
+/**
+ * The CALLBACKS_PER_IP bucket of a source address: an IPv4 address alone, an IPv6
+ * address by its /64, the smallest block a network hands one subscriber, so one
+ * sender cannot spread its calls over 2^64 buckets. Text that is no address is its
+ * own bucket (the runtime always sets CF-Connecting-IP; locally it is absent: "").
+ */
+export function rateLimitKey(address: string | null): string {
+	const value = address === null ? undefined : parseAddress(address);
+	if (value === undefined) return (address ?? "").slice(0, 128);
+	if (value >> 32n === 0xffffn) return [24n, 16n, 8n, 0n].map((shift) => (value >> shift) & 0xffn).join(".");
+	const words = [112n, 96n, 80n, 64n].map((shift) => ((value >> shift) & 0xffffn).toString(16));
+	return `${words.join(":")}::/64`;
+}

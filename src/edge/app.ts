@@ -5,10 +5,10 @@ import { GetPushMode } from "../protocol/actions";
 import { Answer, toResponse } from "../protocol/answer";
 import { parseCallback } from "../protocol/callback";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
-import { isAllowed } from "./addresses";
+import { isAllowed, rateLimitKey } from "./addresses";
 import { type Fields, readStarRtcData } from "../protocol/starrtc-data";
 import { runGroupCommand } from "./groups";
-import { isCallbackPath } from "./paths";
+import { isCallbackPath, loggablePath } from "./paths";
 import { verifySign } from "./sign";
 import { forwardToUpstream } from "./upstream";
 
@@ -110,8 +110,9 @@ async function answerCallback(request: Request, env: SettingsSource, log: LogLin
 	if (settings.allowedAddresses && !isAllowed(settings.allowedAddresses, source)) {
 		return Answer.failure(fail(ErrorCode.SourceNotAllowed, `${clip(source ?? "no CF-Connecting-IP")} is not in AEC_ALLOWED_IPS`));
 	}
-	if (await overLimit(env.CALLBACKS_PER_IP, source ?? "")) {
-		return Answer.failure(fail(ErrorCode.RateLimited, `over the CALLBACKS_PER_IP limit for ${clip(source ?? "no CF-Connecting-IP")}`));
+	const bucket = rateLimitKey(source);
+	if (await overLimit(env.CALLBACKS_PER_IP, bucket)) {
+		return Answer.failure(fail(ErrorCode.RateLimited, `over the CALLBACKS_PER_IP limit for ${bucket || "no CF-Connecting-IP"}`));
 	}
 	const params = await readParams(request);
 	if (!params.ok) return Answer.failure(params);
@@ -194,9 +195,7 @@ callbacks.use(async (c, next) => {
 	}
 	const { pathname } = new URL(c.req.url);
 	if (!(await isCallbackPath(pathname, secret))) {
-		// The log never holds the secret, not even from a path that nearly matches.
-		const shown = secret === undefined ? pathname : pathname.replaceAll(secret, "<AEC_PATH_SECRET>");
-		return refuse(ErrorCode.NotFound, `no AEC endpoint at ${clip(shown)}`, 404);
+		return refuse(ErrorCode.NotFound, `no AEC endpoint at ${clip(loggablePath(pathname, secret))}`, 404);
 	}
 	if (c.req.method !== "GET" && c.req.method !== "POST") {
 		return refuse(ErrorCode.MethodNotAllowed, "AEC callbacks are GET or POST", 405);

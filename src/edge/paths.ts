@@ -27,3 +27,16 @@ export async function isCallbackPath(pathname: string, secret: string | undefine
 	if (segment === undefined) return false;
 	return crypto.subtle.timingSafeEqual(await sha256(segment), await sha256(secret));
 }
+
+/**
+ * A refused path as the log may show it. With a secret set, only the public words
+ * of the forms are shown and every other segment is `*`: a near miss (the secret
+ * with one character wrong or missing) would otherwise log most of the secret.
+ */
+export function loggablePath(pathname: string, secret: string | undefined): string {
+	if (secret === undefined) return pathname;
+	return pathname
+		.split("/")
+		.map((segment) => (AFTER_SECRET.includes(segment) ? segment : "*"))
+		.join("/");
+}

@@ -1,4 +1,5 @@
 import { ErrorCode, type Failure, errorTable, fail } from "./errors";
+import { parseJsonObject } from "./json";
 
 /**
  * A group's members as StarRTC lists them: comma-joined, in join order, and the
@@ -30,45 +31,14 @@ const ESCAPED_AS_U = /[\u0000-\u001f]/;
 const plainText = (value: unknown): value is string => typeof value === "string" && !ESCAPED_AS_U.test(value) && value.isWellFormed();
 
 /**
- * Whether a JSON object text names a key twice at the same depth (JSON.parse keeps
- * the last). Valid JSON only: outside strings, a `"` always opens a string token,
- * and a string followed by `:` is a key.
- */
-function repeatsAKey(text: string): boolean {
-	const keys: Set<string>[] = [];
-	let depth = 0;
-	let from = 0;
-	for (const match of text.matchAll(/("(?:[^"\\]|\\.)*")(\s*:)?/g)) {
-		for (const c of text.slice(from, match.index)) {
-			if (c === "{") keys[++depth] = new Set();
-			else if (c === "}") depth--;
-		}
-		from = match.index + match[0].length;
-		if (!match[2]) continue;
-		// Group 1 always takes part in a match.
-		const key: string = JSON.parse(match[1] as string);
-		const seen = keys[depth] ?? new Set();
-		if (seen.has(key)) return true;
-		seen.add(key);
-	}
-	return false;
-}
-
-/**
  * An upstream answer in our canonical form, or undefined when it is not one of the
  * shapes we relay: `status` "1" or "0", nothing but `data` besides it, `data` a string
  * or an object of strings, and a failure naming an entry of StarRTC's table.
  */
 function canonical(body: string): string | undefined {
-	let value: unknown;
-	try {
-		value = JSON.parse(body);
-	} catch {
-		return undefined;
-	}
-	// Any other JSON value destructures to no `status`, or to index keys, and fails the checks below.
-	if (value === null || repeatsAKey(body)) return undefined;
-	const { status, data, ...others } = value as Record<string, unknown>;
+	const parsed = parseJsonObject(body);
+	if (!parsed.ok) return undefined;
+	const { status, data, ...others } = parsed.value;
 	if (Object.keys(others).length || (status !== "1" && status !== "0")) return undefined;
 	if (status === "0") return plainText(data) && TABLE_ENTRY.test(data) ? `{"status":"0","data":"${data}"}` : undefined;
 	if (data === undefined) return '{"status":"1"}';

@@ -8,6 +8,7 @@
 export const ErrorCode = {
 	MalformedArgument: "MALFORMED_ARGUMENT",
 	BadJson: "BAD_JSON",
+	RepeatedField: "REPEATED_FIELD",
 	BadSign: "BAD_SIGN",
 	UnsignedRefused: "UNSIGNED_REFUSED",
 	StaleCallback: "STALE_CALLBACK",
@@ -23,6 +24,7 @@ export const ErrorCode = {
 	MethodNotAllowed: "METHOD_NOT_ALLOWED",
 	NotFound: "NOT_FOUND",
 	UpstreamFailure: "UPSTREAM_FAILURE",
+	GroupIdsExhausted: "GROUP_IDS_EXHAUSTED",
 	InternalError: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -45,6 +47,8 @@ const StarRtcError = {
 export const errorTable: Record<ErrorCode, string> = {
 	MALFORMED_ARGUMENT: StarRtcError.PostParamError,
 	BAD_JSON: StarRtcError.AgentAuthJsonError,
+	// A key named twice is someone shaping `data` to speak for another user: refused like a permission.
+	REPEATED_FIELD: StarRtcError.AgentAuthFailed,
 	BAD_SIGN: StarRtcError.AgentAuthFailed,
 	UNSIGNED_REFUSED: StarRtcError.AgentAuthFailed,
 	STALE_CALLBACK: StarRtcError.AgentAuthFailed,
@@ -60,6 +64,7 @@ export const errorTable: Record<ErrorCode, string> = {
 	METHOD_NOT_ALLOWED: StarRtcError.PostParamError,
 	NOT_FOUND: StarRtcError.PostParamError,
 	UPSTREAM_FAILURE: StarRtcError.InternalError,
+	GROUP_IDS_EXHAUSTED: StarRtcError.InternalError,
 	INTERNAL_ERROR: StarRtcError.InternalError,
 };
 

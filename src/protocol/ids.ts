@@ -13,7 +13,13 @@ const UNANSWERABLE = /["\\]/;
 // differ: no-break and other Unicode spaces, zero-width characters and joiners, the soft
 // hyphen, bidi controls, line/paragraph separators and the BOM (README "Limits").
 const INVISIBLE = /[\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff]/;
-// Minted ids are positive decimal integers that fit a JS number exactly.
+/**
+ * The highest group id: minted and imported ids stay at or below it, so every id
+ * the counter gives out is one every parser takes (a JS number holds it exactly;
+ * StarRTC's servers keep ids as text and took 2^64-1 when measured).
+ */
+export const MAX_GROUP_ID = Number.MAX_SAFE_INTEGER;
+// Positive decimal integers, at most 16 digits (MAX_GROUP_ID has 16).
 const GROUP_ID = /^[1-9][0-9]{0,15}$/;
 // Only ASCII spaces and tabs are padding; String.trim() would also eat a no-break space or a BOM.
 const PADDING = /^[ \t]+|[ \t]+$/g;
@@ -60,8 +66,8 @@ export function parseIdList(field: string, text: string): Outcome<string[]> {
 /** A group id as minted by the id counter: a decimal integer string. */
 export function parseGroupId(text: string): Outcome<string> {
 	const id = unpad(text);
-	if (!GROUP_ID.test(id) || !Number.isSafeInteger(Number(id))) {
-		return fail(ErrorCode.MalformedArgument, "groupId is not a group id (a decimal integer)");
+	if (!GROUP_ID.test(id) || Number(id) > MAX_GROUP_ID) {
+		return fail(ErrorCode.MalformedArgument, `groupId is not a group id (a decimal integer from 1 to ${MAX_GROUP_ID})`);
 	}
 	return ok(id);
 }

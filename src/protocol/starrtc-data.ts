@@ -1,8 +1,9 @@
 import { GroupAction } from "./actions";
 import { ErrorCode, fail, ok, type Outcome } from "./errors";
+import { type JsonObject, parseJsonObject } from "./json";
 
 /** The fields of `data`; every value should be a string, but StarRTC clones may send numbers. */
-export type Fields = Readonly<Record<string, unknown>>;
+export type Fields = JsonObject;
 
 /**
  * StarRTC writes `data` by pasting text into a fixed layout and escapes nothing
@@ -26,39 +27,30 @@ const NAME = ',"userDefineData":';
  * user typed, not a backspace); everything else, hand-written JSON without `ts`
  * included, must be a JSON object. Ids are never guessed: the fields before the
  * name must parse as JSON in that layout, or `data` is read as JSON or refused.
+ * A key named twice is refused in either reading: StarRTC pastes `addUsers`,
+ * `removeUsers` and `groupId` unescaped too, so a client can append
+ * `","userId":"alice` to any of them (docs/protocol.md).
  */
 export function readStarRtcData(data: string): Outcome<Fields> {
-	const fields = readLayout(data);
-	return fields ? ok(fields) : readJson(data);
+	const fields = readLayout(data) ?? parseJsonObject(data);
+	return fields.ok ? fields : fail(fields.code, `data ${fields.reason}`);
 }
 
-function readLayout(data: string): Fields | undefined {
+function readLayout(data: string): Outcome<Fields> | undefined {
 	// The first match is the real key: the fields before it hold ids, which hold no `"`.
 	const at = data.indexOf(NAME);
 	if (at < 0 || !data.endsWith("}")) return undefined;
-	const head = readJson(`${data.slice(0, at)}}`);
-	if (!head.ok || !inLayout(head.value)) return undefined;
+	const head = parseJsonObject(`${data.slice(0, at)}}`);
+	if (!head.ok) return head.code === ErrorCode.RepeatedField ? head : undefined;
+	if (!inLayout(head.value)) return undefined;
 	const raw = data.slice(at + NAME.length, -1);
 	const quoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
 	const name = quoted ? raw.slice(1, -1) : /^[{[]/.test(raw) ? raw : undefined;
-	return name === undefined ? undefined : { ...head.value, userDefineData: name };
+	return name === undefined ? undefined : ok({ ...head.value, userDefineData: name });
 }
 
 function inLayout(fields: Fields): boolean {
 	const layout = typeof fields.action === "string" ? LAYOUT[fields.action] : undefined;
 	const keys = Object.keys(fields);
 	return layout !== undefined && keys.length === layout.length && keys.every((key, i) => key === layout[i]);
-}
-
-function readJson(data: string): Outcome<Fields> {
-	let value: unknown;
-	try {
-		value = JSON.parse(data);
-	} catch {
-		return fail(ErrorCode.BadJson, "data is not JSON");
-	}
-	if (typeof value !== "object" || value === null || Array.isArray(value)) {
-		return fail(ErrorCode.BadJson, "data is not a JSON object");
-	}
-	return ok(value as Fields);
 }

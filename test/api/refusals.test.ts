@@ -57,8 +57,8 @@ describe("reads", () => {
 	it("malformed ids, cursors and paths", async ({ expect }) => {
 		const { id } = await setup();
 		expect(await ask("GET", "/v1/users/a%22b/groups")).toEqual(badRequest("userId holds a quote or a backslash"));
-		expect(await ask("GET", "/v1/groups/abc")).toEqual(badRequest("groupId is not a group id (a decimal integer)"));
-		expect(await ask("GET", "/v1/groups/0/members")).toEqual(badRequest("groupId is not a group id (a decimal integer)"));
+		expect(await ask("GET", "/v1/groups/abc")).toEqual(badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"));
+		expect(await ask("GET", "/v1/groups/0/members")).toEqual(badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"));
 		expect(await ask("GET", `/v1/groups/${id}/members?cursor=x`)).toEqual(badRequest("cursor is not one this API returned"));
 		expect(await ask("GET", "/v1/users/rx-alice/groups?cursor=x")).toEqual(badRequest("cursor is not one this API returned"));
 		expect(await ask("GET", "/v1/nothing")).toEqual(refused(404, "NOT_FOUND", "no API route GET /v1/nothing"));
@@ -135,7 +135,7 @@ describe("changes", () => {
 			["POST", `/v1/groups/${id}/members`, { userIds: [5] }, "an id in userIds is empty"],
 			["POST", `/v1/groups/${id}/members/remove`, { userIds: ["ok", ""] }, "an id in userIds is empty"],
 			["DELETE", `/v1/groups/${id}/members/a%22b`, undefined, "userId holds a quote or a backslash"],
-			["PUT", "/v1/groups/abc", { creator: "rx-a", createdAt: 0 }, "groupId is not a group id (a decimal integer)"],
+			["PUT", "/v1/groups/abc", { creator: "rx-a", createdAt: 0 }, "groupId is not a group id (a decimal integer from 1 to 9007199254740991)"],
 			["PUT", "/v1/groups/7777777", { createdAt: 0 }, "creator is empty"],
 			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, doNotDisturb: "x" }, "doNotDisturb must be a non-empty array of user ids"],
 			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, members: {} }, "members must be a non-empty array of user ids"],

@@ -47,9 +47,15 @@ describe("AEC_PATH_SECRET", () => {
 		expect(lines.join("\n")).not.toContain(SECRET);
 	});
 
-	it("logs a near miss with the secret replaced by its name", async ({ expect }) => {
-		const logged = await loggedReasons(() => refused(new Request(`http://aec.test/x/${SECRET}/y`, { method: "POST" }), withSecret, 404));
-		expect(logged).toEqual(["no AEC endpoint at /x/<AEC_PATH_SECRET>/y"]);
+	it("logs a refused path with every segment but the public words hidden, so no near miss shows most of the secret", async ({ expect }) => {
+		const paths = [`/x/${SECRET}/y`, `/${SECRET.slice(0, -1)}`, `/${SECRET.slice(1)}/eventCenter`, `/eventCenter/${SECRET}x`, `/${SECRET}/eventCenter.php/`];
+		const logged = await loggedReasons(async () => {
+			for (const path of paths) await refused(new Request(`http://aec.test${path}`, { method: "POST" }), withSecret, 404);
+		});
+		expect(logged).toEqual(["/*/*/*", "/*", "/*/eventCenter", "/eventCenter/*", "/*/eventCenter.php/"].map((p) => `no AEC endpoint at ${p}`));
+		// Without a secret there is nothing to hide: the path is logged as it came.
+		const plain = await loggedReasons(() => refused(new Request("http://aec.test/admin/x", { method: "POST" }), env, 404));
+		expect(plain).toEqual(["no AEC endpoint at /admin/x"]);
 	});
 
 	it("is checked for its form: a short secret makes every callback INTERNAL_ERROR, naming the variable", async ({ expect }) => {
@@ -195,6 +201,22 @@ describe("rate limits (the optional CALLBACKS_PER_IP and CALLBACKS_PER_GROUP bin
 		expect(answers).toEqual([null, null, "RATE_LIMITED"]);
 		expect((await sendWith(await request("/eventCenter", id, "192.0.2.1"), limited)).body).toBe(failure(1));
 		expect((await sendWith(await request("/eventCenter", id, "192.0.2.2"), limited)).body).toBe(roster("alice"));
+	});
+
+	it("per source address: an IPv6 address counts with its whole /64, an IPv4 address alone", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		const perIp = limiter(2);
+		const limited = { ...env, CALLBACKS_PER_IP: perIp.binding };
+		const answers = [];
+		// Three addresses of one /64, written three ways: one bucket.
+		for (const from of ["2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:0DB8:0001:0002:0:0:0:abcd"]) {
+			answers.push((await sendWith(await request("/eventCenter", id, from), limited)).error);
+		}
+		expect(answers).toEqual([null, null, "RATE_LIMITED"]);
+		// The next /64 and IPv4 neighbours are buckets of their own; a mapped IPv4 address is that IPv4 address.
+		expect((await sendWith(await request("/eventCenter", id, "2001:db8:1:3::1"), limited)).error).toBe(null);
+		for (const from of ["192.0.2.1", "192.0.2.2", "::ffff:192.0.2.1"]) await sendWith(await request("/eventCenter", id, from), limited);
+		expect(Object.fromEntries(perIp.counts)).toEqual({ "2001:db8:1:2::/64": 3, "2001:db8:1:3::/64": 1, "192.0.2.1": 2, "192.0.2.2": 1 });
 	});
 
 	it("per group: over the limit is RATE_LIMITED, other groups go on", async ({ expect }) => {

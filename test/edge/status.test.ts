@@ -1,9 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import type { SettingsSource } from "../../src/config";
 import { MAX_BODY_BYTES } from "../../src/edge/app";
 import { computeSign } from "../../src/edge/sign";
 import { ErrorCode } from "../../src/protocol/errors";
+import { MAX_GROUP_ID } from "../../src/protocol/ids";
 import { TEST_GUARD_TOKEN, createGroup, form, sendNonCallback, sendWith, unixNow } from "../helpers";
 
 // StarRTC's servers read the body of an HTTP 200 answer only; with any other status the
@@ -22,12 +24,24 @@ async function raw(data: string, environment: SettingsSource = env, sign?: strin
 
 /** Callback data as StarRTC sends it, `ts` first. */
 const json = (fields: Record<string, unknown>) => JSON.stringify({ ts: unixNow(), ...fields });
+/** Runs `send` while the id counter stands at MAX_GROUP_ID, then puts it back. */
+async function withEveryIdTaken<T>(send: () => Promise<T>): Promise<T> {
+	const counter = env.GROUP_IDS.getByName("ids");
+	const was = await counter.highestGroupId();
+	await counter.raiseAbove(String(MAX_GROUP_ID));
+	try {
+		return await send();
+	} finally {
+		await runInDurableObject(counter, (_, state) => void state.storage.sql.exec("UPDATE next_group_id SET value = ?", was));
+	}
+}
 const refusingLimiter: RateLimit = { limit: async () => ({ success: false }) };
 
 /** One callback per failure code of a callback path, each producing exactly that code. */
 const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED">, (group: string) => ReturnType<typeof raw>> = {
 	MALFORMED_ARGUMENT: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "not-an-id" })),
 	BAD_JSON: () => raw("{not json"),
+	REPEATED_FIELD: (group) => raw(`{"ts":"${unixNow()}","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"${group}","userId":"alice"}`),
 	BAD_SIGN: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), env, "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
 	UNSIGNED_REFUSED: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "false" }),
 	STALE_CALLBACK: () => raw(json({ ts: "1", action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, MAX_CALLBACK_AGE_SECONDS: "300" }),
@@ -41,6 +55,7 @@ const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED">, (gro
 	NOT_A_MEMBER: (group) => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: group, addUsers: "zed" })),
 	REQUEST_TOO_LARGE: () => raw("x".repeat(MAX_BODY_BYTES)),
 	UPSTREAM_FAILURE: () => raw(json({ action: "AEC_VOIP_CALL", userId: "a" }), { ...env, UPSTREAM_AEC_URL: "http://upstream.test/" }),
+	GROUP_IDS_EXHAUSTED: () => withEveryIdTaken(() => raw(json({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice" }))),
 	INTERNAL_ERROR: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, PUSH_MODE: "5" }),
 };
 

@@ -145,3 +145,21 @@ describe("a create without a name", () => {
 		}
 	});
 });
+
+describe("a key named twice", () => {
+	// StarRTC pastes ids unescaped too: a client's `100001","userId":"alice` becomes a second userId.
+	it("is REPEATED_FIELD in StarRTC's layout and in plain JSON, naming the key", ({ expect }) => {
+		const twice: [string, string][] = [
+			['{"ts":"1","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,q","userId":"victor","userDefineData":"probe"}', "userId"],
+			['{"ts":"1","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"1","addUsers":"x","groupId":"2","userDefineData":"a"b"}', "groupId"],
+			['{"ts":"1","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"100001","userId":"alice"}', "userId"],
+			['{"ts":"1","action":"AEC_GROUP_REMOVE_USER","userId":"alice","groupId":"1","removeUsers":"y","userId":"victor"}', "userId"],
+		];
+		for (const [data, key] of twice) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.RepeatedField, `data names "${key}" twice`));
+	});
+
+	it("after the name is part of the name: StarRTC writes the name last", ({ expect }) => {
+		const data = '{"ts":"1","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"a","userDefineData":"b"}';
+		expect(readStarRtcData(data)).toEqual({ ok: true, value: { ts: "1", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice", userDefineData: 'a","userDefineData":"b' } });
+	});
+});
