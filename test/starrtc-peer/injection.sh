@@ -28,9 +28,9 @@ attack() {
 	check "$(verdict)" = GROUPPUSH_ERRID_AGENT_AUTH_FAILED "  refused: $* -> $(verdict)"
 	sent=${sent//\{G\}/$G}
 	check "$(starrtc_sent "$sent}&sign=" > /dev/null && echo ok)" "  StarRTC sent and signed data ending …$sent}"
-	# Before the fix the last of the repeated keys wins (the log's requester is the posed-as user);
-	# with it, the worker names the repeated field.
-	line=$(tail -c +$((from + 1)) "$W/out/aec_cmd.out" | grep -a -e REPEATED -e "\"requester\":\"$posed\"" | head -1)
+	# The worker's log line for it: the repeated key is refused by name (REPEATED_FIELD, 'names "userId"
+	# twice'); without that rule the last of the two wins, and the log's requester is the posed-as user.
+	line=$(tail -c +$((from + 1)) "$W/out/aec_cmd.out" | grep -a -e 'REPEATED_FIELD.*userId' -e "\"requester\":\"$posed\"" | head -1)
 	check "$([ -n "$line" ] && echo ok)" "  the worker got it with the repeated key: ${line:-no such log line}"
 	check "$(members "$G")" = "$before" "  group $G unchanged: $(members "$G") (was $before)"
 	cl alice add "$G" dave > /dev/null
