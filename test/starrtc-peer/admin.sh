@@ -9,7 +9,7 @@ set -u
 source "$(dirname "$(readlink -f "$0")")/lib/lib.sh"
 peer_enter "$@"
 SAMPLES=${SAMPLES:-6}
-peer_setup
+peer_setup || exit 1
 aec_launch --var "STARRTC_PROXY_URL:$PROXY/"; start_servers || exit 1; aec_wait || exit 1
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -10,7 +10,7 @@
 set -u
 source "$(dirname "$(readlink -f "$0")")/lib/lib.sh"
 peer_enter "$@"
-peer_setup
+peer_setup || exit 1
 aec_launch; start_servers || exit 1; aec_wait || exit 1
 for u in alice bob carol mallory; do client_start "$u" || { check fail "login $u"; finish; }; done
 

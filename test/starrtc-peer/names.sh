@@ -45,7 +45,7 @@ JS
 fi
 
 peer_enter "$@"
-peer_setup
+peer_setup || exit 1
 AEC_PERSIST=$NAMES_PERSIST aec_launch; start_servers || exit 1; aec_wait || exit 1
 for u in alice bob; do client_start "$u" || { check fail "login $u"; finish; }; done
 

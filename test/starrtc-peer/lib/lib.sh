@@ -48,10 +48,12 @@ peer_enter() {
 
 peer_setup() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/starrtc-peer.XXXXXX"); chmod 0777 "$W"
+	declare -gA PIDS CFD CPID; CID=0; FAILED=0; PASSED=0
+	trap peer_cleanup EXIT
 	mkdir -p "$W/bin" "$W/out" "$W/state"; chmod 0777 "$W/bin" "$W/out"
 	local _mode _type obj path
 	git --git-dir "$STARRTC_SERVER_GIT" ls-tree HEAD web-supported/ | while read -r _mode _type obj path; do
-		# (the snapshot holds a few unreadable blobs next to the binaries; they are not needed)
+		# (a mirror may lack a few large blobs, e.g. liveProxyServer and videoRecServer: not needed here)
 		git --git-dir "$STARRTC_SERVER_GIT" cat-file blob "$obj" > "$W/bin/${path##*/}" 2>/dev/null || rm -f "$W/bin/${path##*/}"
 	done
 	chmod +x "$W/bin/"*Server "$W/bin/groupPushHttpProxy" || return 1
@@ -62,8 +64,6 @@ peer_setup() {
 	if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1 && [ "$(awk 'NR==1{print $1, $2, $3}' /proc/self/uid_map)" = "0 0 4294967295" ]; then
 		RUNAS="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
 	fi
-	declare -gA PIDS CFD CPID; CID=0; FAILED=0; PASSED=0
-	trap peer_cleanup EXIT
 }
 
 peer_cleanup() {
