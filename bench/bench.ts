@@ -3,7 +3,7 @@
  *
  * Measures this service in the local runtime (the Worker directly, and through
  * `wrangler dev`), the runtime floor, and optionally any other AEC server given
- * with --url (the StarRTC sample server), on the same workloads in one run; the
+ * with --url (the StarRTC sample server: test/sample-server/setup.sh), on the same workloads in one run; the
  * user index (propagation, reads, and the Worker with its feed off); and each
  * target's server CPU per callback, from /proc (for --url, of --url-pids and
  * their descendants). Every answer is checked. Prints tables and writes bench-report.json.

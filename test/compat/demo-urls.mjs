@@ -4,7 +4,7 @@
 // compares the answers field by field: HTTP status, JSON validity, key order, types, values, list
 // order. Node built-ins only. Not part of `npm test`: it needs both servers running, e.g.
 //
-//   /work/shared/anchors/php-ref/setup.sh                   # the sample on 127.0.0.1:8088
+//   STARRTC_SERVER_GIT=… test/sample-server/setup.sh        # the sample on 127.0.0.1:8088 (as root)
 //   npx wrangler dev --port 8787 --var ALLOW_UNSIGNED:true --var PUBLIC_READS:true
 //   node test/compat/demo-urls.mjs --sample http://127.0.0.1:8088 --ours http://127.0.0.1:8787 [--out report.json]
 //

@@ -1,7 +1,7 @@
 /**
  * End to end, against the real sample: IMPORT_TEST_MYSQL_URL (its MariaDB) and
  * IMPORT_TEST_SAMPLE_URL (its HTTP base, for its own SYNC_ALL and list.php
- * answers), e.g. the php-ref anchor filled by make-fixture.ts:
+ * answers), e.g. test/sample-server/setup.sh's sample filled by make-fixture.ts:
  *   IMPORT_TEST_MYSQL_URL=mysql://starrtc:starrtc-bench@127.0.0.1:3317/starRTC_private IMPORT_TEST_SAMPLE_URL=http://127.0.0.1:8098 npm test -- test/import
  * Imports into a fresh `wrangler dev` with the real command, then compares.
  */

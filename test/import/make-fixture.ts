@@ -1,10 +1,11 @@
 /**
  * node test/import/make-fixture.ts --sample http://127.0.0.1:8098 --mysql mysql://starrtc:starrtc-bench@127.0.0.1:3317/starRTC_private
  *
- * Writes test/fixtures/import/ from the real StarRTC sample (anchors/php-ref,
- * started fresh): drives its eventCenter.php through a scenario with the dirty
- * cases, then records a mariadb-dump of `groups` and `userGroup`, the same rows
- * read with mysql2, and the sample's own SYNC_ALL and list.php answers.
+ * Writes test/fixtures/import/ from the real StarRTC sample, started fresh by
+ * test/sample-server/setup.sh (SAMPLE_HTTP_PORT=8098 SAMPLE_DB_PORT=3317):
+ * drives its eventCenter.php through a scenario with the dirty cases, then
+ * records a mariadb-dump of `groups` and `userGroup`, the same rows read with
+ * mysql2, and the sample's own SYNC_ALL and list.php answers.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -2,33 +2,17 @@
 # The admin API against StarRTC's real servers (issue 9, "3. Proof"): our `wrangler dev` is the AEC
 # endpoint and tells the real groupPushHttpProxy; logged-in web-SDK clients show the effect.
 #
-#   STARRTC_SERVER_GIT=… STARRTC_WEB_DEMO_GIT=… flock /tmp/aec-heavy.lock test/starrtc-peer/admin.sh
+#   STARRTC_SERVER_GIT=… STARRTC_WEB_DEMO_GIT=… test/starrtc-peer/admin.sh   (or npm run test:starrtc)
 #
-# Needs the starrtc-peer toolkit (not stored here): STARRTC_MULTI_LIB=<path to multi/lib.sh>, by
-# default ../shared/anchors/starrtc-peer/multi/lib.sh beside the project's root. SAMPLES (default 6).
-# Prints one line per step; exits 1 if any check failed.
+# SAMPLES (default 6) timing samples in f. Prints one line per step; exits 1 if any check failed.
 set -u
-here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-root=$(cd "$here/../.." && pwd)
-source "${STARRTC_MULTI_LIB:-$root/../shared/anchors/starrtc-peer/multi/lib.sh}"
-multi_enter "$@"
-
-TOKEN=admin-api-token-0123456789
-API=http://127.0.0.1:8090
+source "$(dirname "$(readlink -f "$0")")/lib/lib.sh"
+peer_enter "$@"
 SAMPLES=${SAMPLES:-6}
-persist=$(mktemp -d)
-export AEC_CMD="cd '$root' && WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false exec npx wrangler dev --ip 127.0.0.1 --port 8090 --show-interactive-dev-session=false --var GUARD_TOKEN:12345678 --var API_TOKEN:$TOKEN --var STARRTC_PROXY_URL:http://127.0.0.1:19922/ --persist-to '$persist'"
-multi_setup
-trap 'multi_cleanup; rm -rf "$persist"' EXIT
-aec_launch; start_servers || exit 1; aec_wait || exit 1
+peer_setup || exit 1
+aec_launch --var "STARRTC_PROXY_URL:$PROXY/"; start_servers || exit 1; aec_wait || exit 1
 
-failed=0
-say() { echo "[$(date +%T.%3N)] $*"; }
-check() { if [ "$1" = ok ]; then say "PASS $2"; else say "FAIL $2"; failed=1; fi; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# api METHOD PATH [JSON]: the admin API, as the app's backend calls it; prints the answer body.
-api() { curl -sS --max-time 10 -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-  ${3:+--data "$3"} "$API$2"; }
 pending() { api GET "/v1/groups/$1" | grep -q '"pending":true'; }
 # told GID: ms until GET /v1/groups/GID shows starrtc.pending=false (polled every ~20 ms, 10 s at most).
 told() { local t0; t0=$(now_ms); while pending "$1"; do [ $(( $(now_ms) - t0 )) -gt 10000 ] && { echo timeout; return 1; }; sleep 0.02; done; echo $(( $(now_ms) - t0 )); }
@@ -37,7 +21,7 @@ seen() { local n; for n in 1 2 3; do tail -c +$(( $3 + 1 )) "$W/out/client_$1.js
 # stats "list of ms": p50 and max.
 stats() { echo "$1" | tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n | awk '{v[NR]=$1} END {printf "n=%d p50=%d ms max=%d ms (all: ", NR, v[int((NR+1)/2)], v[NR]; for (i=1;i<=NR;i++) printf "%s%s", v[i], i<NR?" ":""; print ")"}'; }
 
-for u in alice bob carol dave; do client_start "$u" || { say "FAIL login $u"; exit 1; }; done
+for u in alice bob carol dave; do client_start "$u" || { check fail "login $u"; finish; }; done
 say "servers up, wrangler dev up, alice bob carol dave logged in"
 
 # Setup: a group made by a client (the AEC_GROUP_CREATE callback to us).
@@ -110,4 +94,4 @@ say "GET /v1/groups/$G -> $(api GET "/v1/groups/$G")"
 say "$(alive)"; check "$([ "$(alive)" = 'all 4 servers alive' ] && echo ok)" "servers alive"
 say "proxy retries logged by the worker: $(grep -c '"outcome":"RETRY"' "$W/out/aec_cmd.out")"
 grep -a '"outcome":"RETRY"' "$W/out/aec_cmd.out" | head -5
-exit $failed
+finish
