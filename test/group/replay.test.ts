@@ -81,3 +81,52 @@ describe("a replayed callback", () => {
 		expect(await syncAll(id)).toBe(roster("alice"));
 	});
 });
+
+// What makes a callback "the same": its exact data text (src/edge/groups.ts keys the replay cache
+// by its digest). A user's real later action is a new callback with a later `ts`, so it applies even
+// when every other field equals an earlier one's; only the same text again is a replay (see "an old
+// ADD_USER resent after the user was removed" above).
+describe("the replay rule: each data text applies once, every new one applies", () => {
+	/** Unix seconds `back` seconds ago: each callback its own `ts`, all inside the window. */
+	const secondsAgo = (back: number) => String(Number(unixNow()) - back);
+
+	it("add → remove → add of the same user inside the window, each its own callback, ends with the user a member", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const fields = { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" };
+		expect((await post({ ts: secondsAgo(2), ...fields })).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(1), action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "carol" })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+		expect((await post({ ts: secondsAgo(0), ...fields })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob,carol"));
+	});
+
+	it("a real second remove after a re-add (the same fields as the first remove, a later ts) removes again", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const remove = { action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob" };
+		expect((await post({ ts: secondsAgo(2), ...remove })).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(1), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+		expect((await post({ ts: secondsAgo(0), ...remove })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice"));
+	});
+
+	it("the first remove's exact data resent after the re-add is a replay: answered success, the user stays", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const remove = { ts: secondsAgo(1), action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob" };
+		expect((await post(remove)).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(0), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		const resent = await post(remove);
+		expect([resent.body, resent.error]).toEqual([DONE, null]);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+	});
+
+	it("DND on → off → on by the member inside the window, each its own callback, ends with DND on", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		const on = { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id };
+		expect((await post({ ts: secondsAgo(2), ...on })).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(1), action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob"));
+		expect((await post({ ts: secondsAgo(0), ...on })).body).toBe(DONE);
+		expect(await syncAll(id)).toBe(roster("alice,bob", "bob"));
+	});
+});

@@ -228,10 +228,7 @@ export class ReferenceModel {
 		if (!copy) return void proxy.groups.set(group.id, { members: [...group.members], ignoring: new Set(group.doNotDisturb) });
 		if (change.kind === "add") proxy.applyCallback(group.id, { add: group.members.filter((m) => !before.members.includes(m)) });
 		if (change.kind === "remove") proxy.applyCallback(group.id, { remove: idList(change.list) });
-		if (change.kind === "doNotDisturb") {
-			if (change.on) copy.ignoring.add(change.requester);
-			else copy.ignoring.delete(change.requester);
-		}
+		if (change.kind === "doNotDisturb") proxy.applyCallback(group.id, change.on ? { dndOn: [change.requester] } : { dndOff: [change.requester] });
 	}
 
 	/** The app's changes: the README's rules for the app (no permission rules), answered through /v1. */

@@ -72,16 +72,20 @@ export class StubProxy {
 
 	/**
 	 * What a callback StarRTC made changes in its own copy (it applies our "1" answers itself), and
-	 * what addUsersToGroup / delUsersFromGroup change. A removed member's DND goes with them, as in
-	 * our group (assumed of groupServer, not measured: its DND is not visible to a client).
+	 * what addUsersToGroup / delUsersFromGroup / setPushIgnore / unsetPushIgnore change: members
+	 * added or removed, DND turned on (`dndOn`, AEC_SET_GROUP_PUSH_IGNORE) or off (`dndOff`,
+	 * AEC_UNSET_GROUP_PUSH_IGNORE). A removed member's DND goes with them, as in our group (assumed
+	 * of groupServer, not measured: its DND is not visible to a client).
 	 */
-	applyCallback(groupId: string, change: { add?: string[]; remove?: string[] }): void {
+	applyCallback(groupId: string, change: { add?: string[]; remove?: string[]; dndOn?: string[]; dndOff?: string[] }): void {
 		const group = this.groups.get(groupId);
 		if (!group) return;
 		const removed = change.remove ?? [];
 		for (const id of change.add ?? []) if (!group.members.includes(id)) group.members.push(id);
 		group.members = group.members.filter((id) => !removed.includes(id));
 		for (const id of removed) group.ignoring.delete(id);
+		for (const id of change.dndOn ?? []) group.ignoring.add(id);
+		for (const id of change.dndOff ?? []) group.ignoring.delete(id);
 	}
 
 	#answer(name: string, p: Record<string, string>): string {
@@ -99,8 +103,8 @@ export class StubProxy {
 		const list = (key: string) => (p[key] ?? "").split(",").filter(Boolean);
 		if (name === "addUsersToGroup") this.applyCallback(groupId, { add: list("addedUsers") });
 		else if (name === "delUsersFromGroup") this.applyCallback(groupId, { remove: list("deledUsers") });
-		else if (name === "setPushIgnore") for (const id of list("ignoreList")) group.ignoring.add(id);
-		else if (name === "unsetPushIgnore") for (const id of list("ignoreList")) group.ignoring.delete(id);
+		else if (name === "setPushIgnore") this.applyCallback(groupId, { dndOn: list("ignoreList") });
+		else if (name === "unsetPushIgnore") this.applyCallback(groupId, { dndOff: list("ignoreList") });
 		else if (name !== "pushGroupMsg") return '{"status":"0","data":"ASOCKSRV_ERRID_HTTP_POST_PARAM_ERR"}';
 		return '{"status":"1"}';
 	}
