@@ -34,7 +34,7 @@ async function main(): Promise<number> {
 	try {
 		data = options.source === "mysql" ? await readMysql(options.from) : await readDump(options.from);
 	} catch (e) {
-		console.error(`error: cannot read ${options.from}: ${e instanceof Error ? e.message : e}`);
+		console.error(`error: cannot read ${shownSource(options)}: ${e instanceof Error ? e.message : e}`);
 		return 1;
 	}
 	const selection = selectGroups(cleanAll(data, options.timeZone), options.only);
