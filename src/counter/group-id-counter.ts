@@ -3,6 +3,9 @@ import { readSettings } from "../config";
 import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import type { GroupInit } from "../group/group-object";
 
+/** The id counter is a single object, by this name. */
+export const COUNTER_NAME = "ids";
+
 /** StarRTC may resend a create it timed out on (it waits ~17 s); a resend within this window finds its group. */
 export const CREATE_RETRY_WINDOW_MS = 10 * 60 * 1000;
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import type { SettingsSource } from "../../src/config";
-import { MAX_BODY_BYTES } from "../../src/edge/app";
+import { MAX_BODY_BYTES } from "../../src/protocol/callback";
 import { computeSign } from "../../src/edge/sign";
 import { ErrorCode } from "../../src/protocol/errors";
 import { TEST_GUARD_TOKEN, createGroup, form, sendNonCallback, sendWith, unixNow } from "../helpers";
