@@ -60,8 +60,9 @@ reads.get("/v1/users/:userId/groups", async (c) => {
 reads.get("/v1/groups/:groupId", async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	const reader = groupReader(c.var.caller);
-	const info = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).describe(reader)));
-	return c.json({ ...info, createdAt: iso(info.createdAt) });
+	const { starrtc, ...info } = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).describe(reader)));
+	// What StarRTC was told, and the proxy's errors, are the app's business: its token only.
+	return c.json({ ...info, createdAt: iso(info.createdAt), ...(c.var.caller.kind === "app" ? { starrtc } : {}) });
 });
 
 reads.get("/v1/groups/:groupId/members", async (c) => {
