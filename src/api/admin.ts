@@ -1,6 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { COUNTER_NAME } from "../counter/group-id-counter";
+import { COUNTER_NAME, CREATE_RETRY_WINDOW_MS } from "../counter/group-id-counter";
 import type { GroupObject, GroupState } from "../group/group-object";
 import { callObject } from "../group/rpc";
 import { MAX_BODY_BYTES, MAX_USER_DEFINE_DATA } from "../protocol/callback";
@@ -85,8 +85,14 @@ admin.post("/v1/groups", appOnly, async (c) => {
 	const limit = c.var.settings.maxGroupMembers;
 	if (members.length > limit) throw new ApiFailure(ApiError.GroupFull, `${members.length} members; the limit is ${limit}`);
 	// A retried create with the same Idempotency-Key finds its group, as a resent create callback does.
+	// The same key with another creator, members or name is no retry: 422, as in the IETF Idempotency-Key draft.
 	const createKey = `app:${await sha256Hex(c.req.header("Idempotency-Key") ?? crypto.randomUUID())}`;
-	const groupId = await fromGroup(callObject(() => counter(c).createGroup({ creator, members, userDefineData: name, createKey, origin: "app" })), true);
+	const fingerprint = await sha256Hex(JSON.stringify([creator, members, name]));
+	const created = await callObject(() => counter(c).createGroup({ creator, members, userDefineData: name, createKey, origin: "app" }, fingerprint));
+	if (!created.ok && "keyReused" in created) {
+		throw new ApiFailure(ApiError.IdempotencyKeyReused, `this Idempotency-Key came within ${CREATE_RETRY_WINDOW_MS / 60_000} minutes with another creator, members or name; a new create needs a new key`);
+	}
+	const groupId = await fromGroup(created, true);
 	return c.json(await fromGroup(callObject(() => group(c, groupId).state()), true), 201);
 });
 

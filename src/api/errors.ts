@@ -24,6 +24,7 @@ export const ApiError = {
 	RemoveCreator: "REMOVE_CREATOR",
 	GroupExists: "GROUP_EXISTS",
 	GroupDeleted: "GROUP_DELETED",
+	IdempotencyKeyReused: "IDEMPOTENCY_KEY_REUSED",
 	StarRtcOff: "STARRTC_PROXY_OFF",
 	StarRtcRefused: "STARRTC_REFUSED",
 	NotFound: "NOT_FOUND",
@@ -49,6 +50,7 @@ export const apiStatus = {
 	REMOVE_CREATOR: 409,
 	GROUP_EXISTS: 409,
 	GROUP_DELETED: 410,
+	IDEMPOTENCY_KEY_REUSED: 422,
 	STARRTC_PROXY_OFF: 503,
 	STARRTC_REFUSED: 502,
 	NOT_FOUND: 404,
@@ -81,7 +83,7 @@ export function fromGroupFailure({ code, reason }: Failure, forApp = false): Api
 }
 
 /** What an object's call answered (a group's, the counter's, an index shard's); its failure is thrown as the API names it. */
-export async function fromGroup<T>(outcome: Promise<Outcome<T>>, forApp = false): Promise<T> {
+export async function fromGroup<T>(outcome: Outcome<T> | Promise<Outcome<T>>, forApp = false): Promise<T> {
 	const settled = await outcome;
 	if (!settled.ok) throw fromGroupFailure(settled, forApp);
 	return settled.value;

@@ -212,9 +212,21 @@ export const openApiDocument = {
 			post: {
 				summary: "Create a group (the creator first); an Idempotency-Key header makes a retry return the same group",
 				security: appOnly,
-				parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }],
+				parameters: [
+					{
+						name: "Idempotency-Key",
+						in: "header",
+						required: false,
+						description: "For 10 minutes: the same key with the same creator, members and name returns the same group; with others, 422",
+						schema: { type: "string" },
+					},
+				],
 				requestBody: body({ creator: { type: "string" }, members: userIds, name: { type: "string" } }, ["creator"]),
-				responses: { "201": state, ...changeRefusals },
+				responses: {
+					"201": state,
+					...changeRefusals,
+					"422": { ...error, description: "IDEMPOTENCY_KEY_REUSED: the key came with another creator, members or name" },
+				},
 			},
 		},
 		"/v1/groups/{groupId}/members/remove": {
