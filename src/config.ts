@@ -6,7 +6,7 @@
  * than silently running with a policy nobody chose.
  */
 
-import { type AddressRange, parseRanges } from "./edge/addresses";
+import { type AddressRange, parseRanges } from "./shared/addresses";
 
 /** Who may do something to a group. */
 export type Role = "creator" | "member" | "anyone";

@@ -1,13 +1,12 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { type Settings, type SettingsSource, readSettings } from "../config";
+import { readSettings } from "../config";
 import { admin } from "./admin";
-import { type Caller, identify } from "./auth";
-import { ApiError, ApiFailure, demoFailure, errorResponse } from "./errors";
+import { identify } from "./auth";
+import type { ApiEnv } from "./env";
+import { ApiError, ApiFailure, refusal } from "./errors";
 import { openApiDocument } from "./openapi";
 import { reads } from "./reads";
-
-export type ApiEnv = { Bindings: SettingsSource; Variables: { caller: Caller; settings: Settings } };
 
 /**
  * The app-facing HTTP API: `/v1` (JSON, meaningful statuses) and the two URLs
@@ -16,6 +15,9 @@ export type ApiEnv = { Bindings: SettingsSource; Variables: { caller: Caller; se
  * objects and reads the user index, like the AEC callbacks do.
  */
 export const api = new Hono<ApiEnv>();
+
+// Every refusal is thrown (an ApiFailure) and answered here, in the shape of the route.
+api.onError(refusal);
 
 // Scoped to the API's own paths: mounted at the root, a "*" would run for every AEC callback too.
 const API_PATHS = ["/v1/*", "/group/*"];
@@ -33,13 +35,13 @@ api.on("ALL", API_PATHS, async (c, next) => {
 api.get("/v1/openapi.json", (c) => c.json(openApiDocument));
 
 api.on("ALL", API_PATHS, async (c, next) => {
-	const caller = await identify(c.req.header("Authorization"), c.var.settings);
-	if (caller instanceof ApiFailure) return c.req.path.startsWith("/v1/") ? errorResponse(c, caller) : demoFailure(c, caller, 401);
-	c.set("caller", caller);
+	c.set("caller", await identify(c.req.header("Authorization"), c.var.settings));
 	return next();
 });
 
 api.route("/", reads);
 api.route("/", admin);
 
-api.all("/v1/*", (c) => errorResponse(c, new ApiFailure(ApiError.NotFound, `no API route ${c.req.method} ${c.req.path.slice(0, 128)}`)));
+api.all("/v1/*", (c) => {
+	throw new ApiFailure(ApiError.NotFound, `no API route ${c.req.method} ${c.req.path.slice(0, 128)}`);
+});

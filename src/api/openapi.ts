@@ -160,6 +160,19 @@ export const openApiDocument = {
 							createdAt: { type: "string", format: "date-time" },
 							memberCount: { type: "integer" },
 							version: { type: "integer" },
+							starrtc: {
+								type: "object",
+								description: "API token only: what StarRTC's proxy has been told of the group's app-made changes",
+								required: ["proxy", "pending"],
+								properties: {
+									proxy: { type: "boolean", description: "STARRTC_PROXY_URL is set" },
+									pending: { type: "boolean", description: "changes wait in the outbox" },
+									toldVersion: { type: "integer", description: "while pending: StarRTC holds every change up to this version" },
+									lastError: { type: "string", description: "why the latest failed try failed (the proxy's words)" },
+									lastErrorAt: { type: "integer", description: "when it failed, ms since 1970" },
+									lastErrorCurrent: { type: "boolean", description: "true while the latest try failed; false once a later one succeeded" },
+								},
+							},
 						},
 					}),
 					...refusals,
@@ -199,9 +212,21 @@ export const openApiDocument = {
 			post: {
 				summary: "Create a group (the creator first); an Idempotency-Key header makes a retry return the same group",
 				security: appOnly,
-				parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }],
+				parameters: [
+					{
+						name: "Idempotency-Key",
+						in: "header",
+						required: false,
+						description: "For 10 minutes: the same key with the same creator, members and name returns the same group; with others, 422",
+						schema: { type: "string" },
+					},
+				],
 				requestBody: body({ creator: { type: "string" }, members: userIds, name: { type: "string" } }, ["creator"]),
-				responses: { "201": state, ...changeRefusals },
+				responses: {
+					"201": state,
+					...changeRefusals,
+					"422": { ...error, description: "IDEMPOTENCY_KEY_REUSED: the key came with another creator, members or name" },
+				},
 			},
 		},
 		"/v1/groups/{groupId}/members/remove": {

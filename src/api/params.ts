@@ -1,41 +1,40 @@
 import { parseGroupId, parseUserId } from "../protocol/ids";
 import { ApiError, ApiFailure } from "./errors";
 
-/** Path, query and body values of the API, parsed by the same rules as the callbacks' ids. */
+/** Path, query and body values of the API, parsed by the same rules as the callbacks' ids; a bad one throws BAD_REQUEST. */
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-export function userIdParam(text: string | undefined, name = "userId"): string | ApiFailure {
+const badRequest = (message: string) => new ApiFailure(ApiError.BadRequest, message);
+
+export function userIdParam(text: string | undefined, name = "userId"): string {
 	const parsed = parseUserId(name, text ?? "");
-	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
+	if (!parsed.ok) throw badRequest(parsed.reason);
+	return parsed.value;
 }
-export function groupIdParam(text: string | undefined): string | ApiFailure {
+export function groupIdParam(text: string | undefined): string {
 	const parsed = parseGroupId(text ?? "");
-	return parsed.ok ? parsed.value : new ApiFailure(ApiError.BadRequest, parsed.reason);
+	if (!parsed.ok) throw badRequest(parsed.reason);
+	return parsed.value;
 }
-export function limitParam(text: string | undefined): number | ApiFailure {
+export function limitParam(text: string | undefined): number {
 	if (text === undefined) return DEFAULT_LIMIT;
-	const limit = Number(text);
-	return /^\d+$/.test(text) && limit >= 1 && limit <= MAX_LIMIT
-		? limit
-		: new ApiFailure(ApiError.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
+	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIMIT) throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+	return Number(text);
 }
 
 /** A page cursor: absent, or of the form a previous page returned. */
-export function cursorParam(text: string | undefined, form: RegExp): string | undefined | ApiFailure {
-	return text === undefined || form.test(text) ? text : new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned");
+export function cursorParam(text: string | undefined, form: RegExp): string | undefined {
+	if (text !== undefined && !form.test(text)) throw badRequest("cursor is not one this API returned");
+	return text;
 }
 
 /** A JSON body's list of user ids: a non-empty array of valid ids; repeats merged, first-seen order kept. */
-export function userIdsField(value: unknown, name = "userIds"): string[] | ApiFailure {
-	if (!Array.isArray(value) || value.length === 0) return new ApiFailure(ApiError.BadRequest, `${name} must be a non-empty array of user ids`);
+export function userIdsField(value: unknown, name = "userIds"): string[] {
+	if (!Array.isArray(value) || value.length === 0) throw badRequest(`${name} must be a non-empty array of user ids`);
 	const ids = new Set<string>();
-	for (const item of value) {
-		const id = userIdParam(typeof item === "string" ? item : "", `an id in ${name}`);
-		if (id instanceof ApiFailure) return id;
-		ids.add(id);
-	}
+	for (const item of value) ids.add(userIdParam(typeof item === "string" ? item : "", `an id in ${name}`));
 	return [...ids];
 }

@@ -4,6 +4,9 @@ import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { MAX_GROUP_ID } from "../protocol/ids";
 import type { GroupInit } from "../group/types";
 
+/** The id counter is a single object, by this name. */
+export const COUNTER_NAME = "ids";
+
 /** StarRTC may resend a create it timed out on (it waits ~17 s); a resend within this window finds its group. */
 export const CREATE_RETRY_WINDOW_MS = 10 * 60 * 1000;
 
@@ -18,7 +21,8 @@ CREATE TABLE IF NOT EXISTS recent_creates (
 	create_key TEXT PRIMARY KEY,
 	group_id TEXT NOT NULL,
 	received_at INTEGER NOT NULL,
-	created INTEGER NOT NULL DEFAULT 0
+	created INTEGER NOT NULL DEFAULT 0,
+	fingerprint TEXT
 );
 CREATE INDEX IF NOT EXISTS recent_creates_by_age ON recent_creates (received_at);
 `;
@@ -37,34 +41,44 @@ export class GroupIdCounter extends DurableObject<Env> {
 		super(ctx, env);
 		this.#sql = ctx.storage.sql;
 		this.#sql.exec(SCHEMA);
+		// Counters of earlier releases lack the column.
+		if (!this.#sql.exec("SELECT 1 FROM pragma_table_info('recent_creates') WHERE name = 'fingerprint'").toArray().length) {
+			this.#sql.exec("ALTER TABLE recent_creates ADD COLUMN fingerprint TEXT");
+		}
 	}
 
-	async createGroup(request: CreateRequest): Promise<Outcome<string>> {
+	/** With `fingerprint` (an app's create: a digest of its content), the same key with other content is refused. */
+	async createGroup(request: CreateRequest, fingerprint?: string): Promise<Outcome<string>> {
 		try {
-			return await this.#create(request);
+			return await this.#create(request, fingerprint);
 		} catch (error) {
 			// Nothing unexpected crosses RPC as a thrown error; a failed write was rolled back.
 			return fail(ErrorCode.InternalError, `id counter: ${String(error)}`);
 		}
 	}
 
-	async #create(request: CreateRequest): Promise<Outcome<string>> {
+	async #create(request: CreateRequest, fingerprint?: string): Promise<Outcome<string>> {
 		const now = Date.now();
 		// Everything up to the group call is synchronous, so two creates never mint the same id.
 		this.#sql.exec("DELETE FROM recent_creates WHERE received_at < ?", now - CREATE_RETRY_WINDOW_MS);
 		const seen = this.#sql
-			.exec<{ group_id: string; created: number }>(
-				"SELECT group_id, created FROM recent_creates WHERE create_key = ?",
+			.exec<{ group_id: string; created: number; fingerprint: string | null }>(
+				"SELECT group_id, created, fingerprint FROM recent_creates WHERE create_key = ?",
 				request.createKey,
 			)
 			.toArray()[0];
+		// A callback's key is its data, so only the app's keys carry a fingerprint to compare.
+		if (seen && seen.fingerprint !== null && seen.fingerprint !== fingerprint) {
+			const minutes = CREATE_RETRY_WINDOW_MS / 60_000;
+			return fail(ErrorCode.KeyReused, `this Idempotency-Key came within ${minutes} minutes with another creator, members or name; a new create needs a new key`);
+		}
 		if (seen?.created) return ok(seen.group_id);
 
 		// A resend of a create that failed half way finishes it under the id it was given.
 		const groupId = seen?.group_id ?? this.#mint();
 		if (groupId === undefined) return fail(ErrorCode.GroupIdsExhausted, `every group id up to ${MAX_GROUP_ID} is taken`);
 		if (!seen) {
-			this.#sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)", request.createKey, groupId, now);
+			this.#sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at, fingerprint) VALUES (?, ?, ?, ?)", request.createKey, groupId, now, fingerprint ?? null);
 		}
 		let made: Outcome<void>;
 		try {

@@ -3,17 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import { ConfigError, type Settings, type SettingsSource, readSettings } from "../config";
 import { GetPushMode } from "../protocol/actions";
 import { Answer, toResponse } from "../protocol/answer";
-import { parseCallback } from "../protocol/callback";
+import { MAX_BODY_BYTES, parseCallback } from "../protocol/callback";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
-import { isAllowed, rateLimitKey } from "./addresses";
+import { isAllowed, rateLimitKey } from "../shared/addresses";
 import { type Fields, readStarRtcData } from "../protocol/starrtc-data";
 import { runGroupCommand } from "./groups";
 import { isCallbackPath, loggablePath } from "./paths";
 import { verifySign } from "./sign";
 import { forwardToUpstream } from "./upstream";
-
-/** Fits a create with MAX_GROUP_MEMBERS ids of 128 ASCII bytes, form-encoded. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The one structured line logged per callback: no member lists, no secrets. */
 interface LogLine {

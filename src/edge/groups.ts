@@ -4,16 +4,14 @@ import { Answer } from "../protocol/answer";
 import type { GroupCommand } from "../protocol/callback";
 import { callObject as call } from "../group/rpc";
 import { ErrorCode, fail, type Outcome } from "../protocol/errors";
+import { COUNTER_NAME } from "../counter/group-id-counter";
+import { sha256Hex } from "../shared/digest";
 
-/** The id counter is a single object. */
-const COUNTER_NAME = "ids";
 /** How often one isolate may ask the counter for its highest id. */
 export const MINTED_REFRESH_MS = 100;
 
-const utf8 = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 /** The exact data text identifies a callback: a resend of it has the same key. */
-const keyOf = async (data: string) => hex(await crypto.subtle.digest("SHA-256", utf8.encode(data)));
+const keyOf = sha256Hex;
 
 /**
  * This isolate's knowledge of the highest group id the counter has minted, so a

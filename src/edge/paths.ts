@@ -4,11 +4,11 @@
  * `/<secret>`, `/<secret>/`, `/<secret>/eventCenter`, `/<secret>/eventCenter.php`
  * and `/eventCenter/<secret>`; every other path is NOT_FOUND.
  */
+import { sameSecret } from "../shared/digest";
+
 export const AEC_PATHS = ["/", "/eventCenter", "/eventCenter.php"];
 const AFTER_SECRET = ["", "eventCenter", "eventCenter.php"];
 
-const utf8 = new TextEncoder();
-const sha256 = (text: string) => crypto.subtle.digest("SHA-256", utf8.encode(text));
 
 /** The path segment that must equal the secret; undefined when the path has none of the secret forms. */
 function secretSegment(pathname: string): string | undefined {
@@ -22,10 +22,9 @@ function secretSegment(pathname: string): string | undefined {
 export async function isCallbackPath(pathname: string, secret: string | undefined): Promise<boolean> {
 	if (secret === undefined) return AEC_PATHS.includes(pathname);
 	const segment = secretSegment(pathname);
-	// The forms are public; only the segment is secret. Compared as digests of equal length in
-	// constant time, so timing tells neither the secret nor its length.
+	// The forms are public; only the segment is secret, compared in constant time.
 	if (segment === undefined) return false;
-	return crypto.subtle.timingSafeEqual(await sha256(segment), await sha256(secret));
+	return sameSecret(segment, secret);
 }
 
 /**

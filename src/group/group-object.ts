@@ -12,7 +12,6 @@ import { ReplayCache } from "./replay";
 import { GroupStorage } from "./storage";
 import type { GroupInfo, GroupInit, GroupState, ImportResult, ImportedGroup, Member, MemberView, Origin, ReplayGuard } from "./types";
 
-export type * from "./types";
 
 /** A change's news for StarRTC: only the app's changes; StarRTC made the others itself. */
 const told = (origin: Origin, news: StarRtcNews): StarRtcNews | undefined => (origin === "app" ? news : undefined);

@@ -11,7 +11,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS starrtc_delivery (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
 	last_error TEXT NOT NULL,
-	at INTEGER NOT NULL
+	at INTEGER NOT NULL,
+	failing INTEGER NOT NULL DEFAULT 0
 );
 `;
 
@@ -27,12 +28,16 @@ interface StarRtcRow {
 /** Sends one row's news to StarRTC; undefined when the proxy took it, else why not. */
 export type StarRtcSender = (news: StarRtcNews) => Promise<string | undefined>;
 
-/** What StarRTC has been told: every change up to `toldVersion`; `lastError` of the latest failed try. */
+/**
+ * What StarRTC has been told: every change up to `toldVersion`; `lastError` of
+ * the latest failed try, and whether the latest try of all failed (`lastErrorCurrent`).
+ */
 export interface StarRtcStatus {
 	readonly pending: boolean;
 	readonly toldVersion?: number;
 	readonly lastError?: string;
 	readonly lastErrorAt?: number;
+	readonly lastErrorCurrent?: boolean;
 }
 
 /** Users per outbox row: bounds a row's size (SQLite rows hold at most 2 MB here) and one RPC's payload. */
@@ -80,6 +85,10 @@ export class Outbox {
 	/** The outbox's tables, made with the group's own (never for a group that does not exist). */
 	makeSchema(): void {
 		this.#sql.exec(SCHEMA);
+		// Groups of earlier releases lack the column: their last error counts as not current until the next try.
+		if (!this.#sql.exec("SELECT 1 FROM pragma_table_info('starrtc_delivery') WHERE name = 'failing'").toArray().length) {
+			this.#sql.exec("ALTER TABLE starrtc_delivery ADD COLUMN failing INTEGER NOT NULL DEFAULT 0");
+		}
 	}
 
 	/** Records the index deltas of one change: one row per index shard (and per USERS_PER_ROW users). Call inside the change's transaction. */
@@ -113,8 +122,8 @@ export class Outbox {
 		const oldest = this.#sql
 			.exec<{ payload: string }>("SELECT payload FROM outbox WHERE destination = ? ORDER BY seq LIMIT 1", STARRTC)
 			.toArray()[0];
-		const error = this.#sql.exec<{ last_error: string; at: number }>("SELECT last_error, at FROM starrtc_delivery").toArray()[0];
-		const failure = error ? { lastError: error.last_error, lastErrorAt: error.at } : {};
+		const error = this.#sql.exec<{ last_error: string; at: number; failing: number }>("SELECT last_error, at, failing FROM starrtc_delivery").toArray()[0];
+		const failure = error ? { lastError: error.last_error, lastErrorAt: error.at, lastErrorCurrent: error.failing === 1 } : {};
 		if (!oldest) return { pending: false, ...failure };
 		return { pending: true, toldVersion: (JSON.parse(oldest.payload) as StarRtcRow).version - 1, ...failure };
 	}
@@ -196,12 +205,15 @@ export class Outbox {
 					.toArray()[0];
 				if (!row) return true;
 				error = await send((JSON.parse(row.payload) as StarRtcRow).news);
-				if (error === undefined) this.#sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+				if (error === undefined) {
+					this.#sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+					this.#sql.exec("UPDATE starrtc_delivery SET failing = 0 WHERE failing = 1");
+				}
 			} catch (thrown) {
 				error = String(thrown);
 			}
 			if (error !== undefined) {
-				this.#sql.exec("INSERT OR REPLACE INTO starrtc_delivery VALUES (1, ?, ?)", error.slice(0, 500), Date.now());
+				this.#sql.exec("INSERT OR REPLACE INTO starrtc_delivery VALUES (1, ?, ?, 1)", error.slice(0, 500), Date.now());
 				console.log(JSON.stringify({ outbox: STARRTC, outcome: "RETRY", reason: error.slice(0, 200) }));
 				return false;
 			}

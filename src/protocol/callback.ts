@@ -20,6 +20,8 @@ export type Callback =
 
 /** userDefineData is opaque to us; this bounds what one group stores, in UTF-8 bytes. */
 export const MAX_USER_DEFINE_DATA = 64 * 1024;
+/** A request body, callback or API: fits a create with MAX_GROUP_MEMBERS ids of 128 ASCII bytes, form-encoded. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const utf8 = new TextEncoder();
 
 // Inside this module a refusal is thrown, so each action's fields read as one line apiece;

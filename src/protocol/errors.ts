@@ -25,6 +25,8 @@ export const ErrorCode = {
 	NotFound: "NOT_FOUND",
 	UpstreamFailure: "UPSTREAM_FAILURE",
 	GroupIdsExhausted: "GROUP_IDS_EXHAUSTED",
+	/** The app's Idempotency-Key with other content; a callback's key is its data, so StarRTC never meets it. */
+	KeyReused: "IDEMPOTENCY_KEY_REUSED",
 	InternalError: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -65,6 +67,7 @@ export const errorTable: Record<ErrorCode, string> = {
 	NOT_FOUND: StarRtcError.PostParamError,
 	UPSTREAM_FAILURE: StarRtcError.InternalError,
 	GROUP_IDS_EXHAUSTED: StarRtcError.InternalError,
+	IDEMPOTENCY_KEY_REUSED: StarRtcError.PostParamError,
 	INTERNAL_ERROR: StarRtcError.InternalError,
 };
 

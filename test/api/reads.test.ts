@@ -76,6 +76,10 @@ describe("/v1 reads", () => {
 		// No STARRTC_PROXY_URL in this project: nothing is ever pending for StarRTC.
 		expect(info).toMatchObject({ groupId: id, name: "Book club", creator: "v1-alice", memberCount: 2, version: 1, starrtc: { proxy: false, pending: false } });
 		expect(Date.parse(String(info.createdAt))).toBeGreaterThan(Date.now() - 60_000);
+		// What StarRTC was told is the app's business: a member's token reads the rest, without it.
+		const asMember = await read(`/v1/groups/${id}`, await asUser("v1-bob"));
+		expect(asMember.json).toEqual({ ...info, starrtc: undefined });
+		expect(asMember.text).not.toContain("starrtc");
 		expect(errorCode(await read("/v1/groups/987654321", asApp))).toBe("UNKNOWN_GROUP");
 		expect((await read("/v1/groups/987654321", asApp)).status).toBe(404);
 		expect(errorCode(await read("/v1/groups/abc", asApp))).toBe("BAD_REQUEST");

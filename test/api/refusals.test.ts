@@ -104,6 +104,29 @@ describe("changes", () => {
 		}
 	});
 
+	it("the token is checked before the body is read: a stranger's bad, huge or over-full body is 401, a user's 403", async ({ expect }) => {
+		const { id } = await setup();
+		const user = await asUser("rx-alice");
+		const forbidden = refused(403, "FORBIDDEN", "only the app's backend (API_TOKEN) changes groups");
+		// 20,001 ids, under 4 MiB: read first, it was GROUP_FULL. Over 4 MiB, or not JSON: BAD_REQUEST.
+		const overFull = { creator: "rx-alice", members: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`), userIds: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`) };
+		const huge = JSON.stringify({ creator: "rx-alice", userIds: ["rx-bob"], name: "x".repeat(4 * 1024 * 1024) });
+		const withBody: [string, string][] = [
+			["POST", "/v1/groups"],
+			["PUT", "/v1/groups/7777777"],
+			["POST", `/v1/groups/${id}/members`],
+			["POST", `/v1/groups/${id}/members/remove`],
+			["POST", `/v1/groups/${id}/messages`],
+			["POST", "/v1/messages"],
+		];
+		for (const [method, path] of withBody) {
+			for (const [what, body] of Object.entries({ overFull, huge, notJson: "{" })) {
+				expect(await ask(method, path, body, {}), `${method} ${path} ${what}`).toEqual(appOnly);
+				expect(await ask(method, path, body, user), `${method} ${path} ${what}`).toEqual(forbidden);
+			}
+		}
+	});
+
 	it("bodies that are not a JSON object, or over 4 MiB", async ({ expect }) => {
 		const { id } = await setup();
 		const notAnObject = badRequest("the body must be a JSON object");

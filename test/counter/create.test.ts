@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { CREATE_RETRY_WINDOW_MS } from "../../src/counter/group-id-counter";
 import { DONE, failure, post, roster, syncAll, unixNow } from "../helpers";
@@ -78,5 +78,18 @@ describe("retry-safe create", () => {
 		});
 		const second = idOf((await create({ userDefineData: "old" })).body);
 		expect(Number(second)).toBeGreaterThan(Number(first));
+	});
+
+	it("a counter stored before fingerprints gets the column on waking, and its creates and resends work as before", async ({ expect }) => {
+		const counter = env.GROUP_IDS.getByName("ids");
+		await runInDurableObject(counter, (_, state) => {
+			state.storage.sql.exec("DROP TABLE recent_creates");
+			state.storage.sql.exec("CREATE TABLE recent_creates (create_key TEXT PRIMARY KEY, group_id TEXT NOT NULL, received_at INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0)");
+		});
+		await evictDurableObject(counter);
+		const first = idOf((await create({ userDefineData: "after-upgrade" })).body);
+		expect(idOf((await create({ userDefineData: "after-upgrade" })).body)).toBe(first);
+		const columns = await runInDurableObject(counter, (_, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('recent_creates')").toArray());
+		expect(columns.map((c) => c.name)).toContain("fingerprint");
 	});
 });

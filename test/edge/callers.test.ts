@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
 import type { SettingsSource } from "../../src/config";
-import { isAllowed, parseAddress, parseRanges } from "../../src/edge/addresses";
+import { isAllowed, parseAddress, parseRanges } from "../../src/shared/addresses";
 import { computeSign } from "../../src/edge/sign";
 import worker from "../../src/index";
 import { TEST_GUARD_TOKEN, createGroup, failure, form, loggedReasons, roster, sendWith, unixNow } from "../helpers";

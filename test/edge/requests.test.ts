@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, it, vi } from "vitest";
-import { MAX_BODY_BYTES } from "../../src/edge/app";
+import { MAX_BODY_BYTES } from "../../src/protocol/callback";
 import { computeSign } from "../../src/edge/sign";
 import { TEST_GUARD_TOKEN, createGroup, failure, form, post, roster, send, sendNonCallback, sendWith, syncAll, unixNow } from "../helpers";
 

@@ -1,7 +1,7 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, it } from "vitest";
-import { appCall as call, appCreate } from "../api/client";
+import { appCall as call, appCreate, asUser } from "../api/client";
 import { drainOutbox, failStatements, loggedLines } from "../helpers";
 import { StubProxy } from "./stub-proxy";
 
@@ -11,7 +11,8 @@ beforeAll(() => void proxy.install());
 beforeEach(() => proxy.reset());
 
 const group = (id: string) => env.GROUPS.getByName(id);
-const status = async (id: string) => (await call("GET", `/v1/groups/${id}`)).json.starrtc as { pending: boolean; lastError?: string };
+const status = async (id: string) =>
+	(await call("GET", `/v1/groups/${id}`)).json.starrtc as { pending: boolean; lastError?: string; lastErrorAt?: number; lastErrorCurrent?: boolean };
 
 describe("StarRTC's rows in the outbox", () => {
 	it("a storage failure while delivering is a failed try: kept, its reason shown (500 characters) and logged (200)", async ({ expect }) => {
@@ -45,5 +46,43 @@ describe("StarRTC's rows in the outbox", () => {
 		await runDurableObjectAlarm(group(id));
 		expect(await status(id)).toMatchObject({ pending: false });
 		expect(proxy.groups.get(id)?.members).toHaveLength(71);
+	});
+
+	it("GET shows whether the last error is current: while tries fail, and no more once a later try succeeded (the error kept); to the API token only", async ({ expect }) => {
+		const id = await appCreate("lc-alice", ["lc-bob"]);
+		await drainOutbox(id);
+		expect(await status(id)).toEqual({ proxy: true, pending: false });
+		proxy.down = true;
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["lc-carol"] });
+		await runDurableObjectAlarm(group(id));
+		const failing = await status(id);
+		expect(failing).toMatchObject({ pending: true, lastError: expect.stringMatching(/connection refused/), lastErrorCurrent: true });
+		expect(failing.lastErrorAt).toBeGreaterThan(Date.now() - 60_000);
+		// A member reading the group sees neither the proxy's words nor the delivery state.
+		const asMember = await call("GET", `/v1/groups/${id}`, undefined, await asUser("lc-bob"));
+		expect(asMember.status).toBe(200);
+		expect(asMember.json).not.toHaveProperty("starrtc");
+		proxy.down = false;
+		await drainOutbox(id);
+		expect(await status(id)).toEqual({ proxy: true, pending: false, lastError: failing.lastError, lastErrorAt: failing.lastErrorAt, lastErrorCurrent: false });
+		// A new failure is current again.
+		proxy.down = true;
+		await call("POST", `/v1/groups/${id}/members`, { userIds: ["lc-dave"] });
+		await runDurableObjectAlarm(group(id));
+		expect(await status(id)).toMatchObject({ pending: true, lastErrorCurrent: true });
+		proxy.down = false;
+		await drainOutbox(id);
+	});
+
+	it("a group stored before lastErrorCurrent gets its column on waking; its old error reads as not current", async ({ expect }) => {
+		const id = await appCreate("mg-alice", []);
+		await drainOutbox(id);
+		await runInDurableObject(group(id), (_, state) => {
+			state.storage.sql.exec("DROP TABLE starrtc_delivery");
+			state.storage.sql.exec("CREATE TABLE starrtc_delivery (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), last_error TEXT NOT NULL, at INTEGER NOT NULL)");
+			state.storage.sql.exec("INSERT INTO starrtc_delivery VALUES (1, 'old error', 5)");
+		});
+		await evictDurableObject(group(id));
+		expect(await status(id)).toEqual({ proxy: true, pending: false, lastError: "old error", lastErrorAt: 5, lastErrorCurrent: false });
 	});
 });
