@@ -11,7 +11,12 @@ const projectRank = (file: TestSpecification) => ["workers", "starrtc-proxy", "p
 class QuickFirst extends BaseSequencer {
 	override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
 		const last = new Map(files.map((file) => [file, this.ctx.cache.getTestSpecificationResult(file)]));
-		const rank = (file: TestSpecification) => [projectRank(file), slow(file) ? 1 : 0, last.get(file)?.failed ? 0 : 1, last.get(file)?.duration ?? 0];
+		const rank = (file: TestSpecification) => [
+			projectRank(file),
+			slow(file) ? 1 : 0,
+			last.get(file)?.failed ? 0 : 1,
+			last.get(file)?.duration ?? 0,
+		];
 		return [...files].sort((a, b) => {
 			const [ra, rb] = [rank(a), rank(b)];
 			return ra.map((value, k) => value - (rb[k] ?? 0)).find((difference) => difference !== 0) ?? 0;

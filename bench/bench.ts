@@ -55,7 +55,12 @@ interface MixRun {
 }
 const report: Record<string, unknown> = {
 	date: new Date().toISOString(),
-	machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` },
+	machine: {
+		cpus: os.cpus().length,
+		model: os.cpus()[0]?.model,
+		memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+		os: `${os.type()} ${os.release()}`,
+	},
 	versions: versions(),
 	settings: { seconds, sizes, reps, groups: groupCount, groupSize: 50 },
 };
@@ -63,8 +68,17 @@ const report: Record<string, unknown> = {
 function versions() {
 	const pkg = (path: string) => JSON.parse(readFileSync(new URL(`../node_modules/${path}/package.json`, import.meta.url), "utf8")).version;
 	// The workerd that runs the Worker here is the one Miniflare resolves, nested under it.
-	const workerd = existsSync(new URL("../node_modules/miniflare/node_modules/workerd", import.meta.url)) ? "miniflare/node_modules/workerd" : "workerd";
-	return { node: process.version, wrangler: pkg("wrangler"), miniflare: pkg("miniflare"), workerd: pkg(workerd), hono: pkg("hono"), autocannon: pkg("autocannon") };
+	const workerd = existsSync(new URL("../node_modules/miniflare/node_modules/workerd", import.meta.url))
+		? "miniflare/node_modules/workerd"
+		: "workerd";
+	return {
+		node: process.version,
+		wrangler: pkg("wrangler"),
+		miniflare: pkg("miniflare"),
+		workerd: pkg(workerd),
+		hono: pkg("hono"),
+		autocannon: pkg("autocannon"),
+	};
 }
 
 /**
@@ -81,12 +95,22 @@ async function measured(target: Target, run: () => Promise<LoadResult>): Promise
 	return { ...result, cpuMsPerCallback: +((processes.cpuMs() - before) / result.requests).toFixed(3) };
 }
 
-async function mix(target: Target, connections: number[], token: string | undefined, strictness: Strictness, groups: Group[]): Promise<MixRun> {
+async function mix(
+	target: Target,
+	connections: number[],
+	token: string | undefined,
+	strictness: Strictness,
+	groups: Group[],
+): Promise<MixRun> {
 	const runs: Measured[] = [];
 	// Unrecorded warm-up: every target gets its objects, connections and JIT ready the same way.
 	await load(`${target.name} warm-up`, target.url, { connections: 8, seconds: 3, token, next: mixJobs(groups, `${tag}w`, strictness) });
 	for (const c of connections) {
-		runs.push(await measured(target, () => load(`${target.name} mix c=${c}`, target.url, { connections: c, seconds, token, next: mixJobs(groups, `${tag}${c}`, strictness) })));
+		runs.push(
+			await measured(target, () =>
+				load(`${target.name} mix c=${c}`, target.url, { connections: c, seconds, token, next: mixJobs(groups, `${tag}${c}`, strictness) }),
+			),
+		);
 	}
 	return { target: target.name, runs, processes: target.processes?.describe() };
 }
@@ -126,7 +150,16 @@ if (only.has("onoff")) {
 				const g = await seed(t.url, TOKEN, `${tag}s${i}`, groupCount, 50);
 				await load(`${t.name} warm-up`, t.url, { connections: 32, seconds: 5, token: TOKEN, next: mixJobs(g, `${tag}w${i}`, "exact") });
 				for (const run of [0, 1]) {
-					onOff[side].push(await measured(t, () => load(`${t.name} mix c=32 #${i}.${run}`, t.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(g, `${tag}o${i}${run}`, "exact") })));
+					onOff[side].push(
+						await measured(t, () =>
+							load(`${t.name} mix c=32 #${i}.${run}`, t.url, {
+								connections: 32,
+								seconds,
+								token: TOKEN,
+								next: mixJobs(g, `${tag}o${i}${run}`, "exact"),
+							}),
+						),
+					);
 				}
 			},
 		);
@@ -139,7 +172,13 @@ await withTarget(
 	async (target) => {
 		if (only.has("scale")) scaleRows = await scale(target.url, TOKEN, tag, sizes, reps);
 		if (only.has("create")) {
-			ourCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token: TOKEN, tag, strictness: "exact" });
+			ourCreate = await createLoad(`${target.name} create c=32`, target.url, {
+				connections: 32,
+				seconds,
+				token: TOKEN,
+				tag,
+				strictness: "exact",
+			});
 		}
 		if (only.has("index")) {
 			log(`# the user index: a ${PROPAGATION_MEMBERS}-member group reaching every member's list, then reads`);
@@ -158,7 +197,12 @@ await withTarget(
 			log("# one add's visibility in the index, under the mix at 32 connections");
 			let adds!: Promise<AddProbeResult>;
 			const run = await measured(target, () => {
-				const running = load(`${target.name} mix c=32 + add probe`, target.url, { connections: 32, seconds, token: TOKEN, next: mixJobs(groups, `${tag}p`, "exact") });
+				const running = load(`${target.name} mix c=32 + add probe`, target.url, {
+					connections: 32,
+					seconds,
+					token: TOKEN,
+					next: mixJobs(groups, `${tag}p`, "exact"),
+				});
 				adds = addProbe(target.url, apiOf(target), TOKEN, groups, `${tag}q`, running);
 				return running;
 			});
@@ -185,11 +229,11 @@ await withTarget(
 if (only.has("proxy")) {
 	log("# the Worker through wrangler dev");
 	await withTarget(
-	() => startWranglerDev(vars),
-	async (target) => {
-		const groups = await seed(target.url, TOKEN, tag, groupCount, 50);
-		mixes.push(await mix(target, [1, 32], TOKEN, "exact", groups));
-	},
+		() => startWranglerDev(vars),
+		async (target) => {
+			const groups = await seed(target.url, TOKEN, tag, groupCount, 50);
+			mixes.push(await mix(target, [1, 32], TOKEN, "exact", groups));
+		},
 	);
 }
 
@@ -201,7 +245,14 @@ if (args.url) {
 		const groups = await seed(target.url, token, tag, groupCount, 50);
 		mixes.push(await mix(target, [1, 8, 32], token, "status", groups));
 	}
-	if (only.has("create")) theirCreate = await createLoad(`${target.name} create c=32`, target.url, { connections: 32, seconds, token, tag: `${tag}x`, strictness: "status" });
+	if (only.has("create"))
+		theirCreate = await createLoad(`${target.name} create c=32`, target.url, {
+			connections: 32,
+			seconds,
+			token,
+			tag: `${tag}x`,
+			strictness: "status",
+		});
 }
 
 // ---------------------------------------------------------------- report
@@ -227,7 +278,10 @@ console.table(
 );
 const ours32 = at(direct, 32);
 const floor32 = at(floor, 32);
-const writeFloor32 = at(mixes.find((m) => m.target === "floor + one write"), 32);
+const writeFloor32 = at(
+	mixes.find((m) => m.target === "floor + one write"),
+	32,
+);
 const theirs32 = at(sample, 32);
 const ratios: Record<string, number | string> = {};
 if (ours32 && floor32) ratios["worker / floor req/s at 32"] = +(ours32.rps / floor32.rps).toFixed(2);
@@ -250,7 +304,18 @@ console.table(
 		theirCreate && { target: args.url, ...theirCreate },
 	]
 		.filter(Boolean)
-		.map((r) => r && { target: r.target, "req/s": r.rps, "p50 ms": r.p50, "p99 ms": r.p99, errors: r.errors, unique: r.unique, increasing: r.increasingPerConnection }),
+		.map(
+			(r) =>
+				r && {
+					target: r.target,
+					"req/s": r.rps,
+					"p50 ms": r.p50,
+					"p99 ms": r.p99,
+					errors: r.errors,
+					unique: r.unique,
+					increasing: r.increasingPerConnection,
+				},
+		),
 );
 console.log("\nCost growth with group size (p50 ms, one connection; ratio to the smallest group)");
 console.table(
@@ -285,7 +350,9 @@ if (spread) {
 	console.table([spread]);
 }
 if (probe) {
-	console.log(`\nOne add visible in /v1/users/{new}/groups, while the mix runs at 32 connections (${probe.load.rps} req/s, ${probe.load.errors} errors)`);
+	console.log(
+		`\nOne add visible in /v1/users/{new}/groups, while the mix runs at 32 connections (${probe.load.rps} req/s, ${probe.load.errors} errors)`,
+	);
 	console.table([probe.add]);
 }
 if (readRows.length) {
@@ -305,6 +372,12 @@ Object.assign(report, {
 writeFileSync(args.out ?? "bench-report.json", `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nreport written to ${args.out}`);
 const errors =
-	[...mixes.flatMap((m) => m.runs), ...onOff.on, ...onOff.off, ...(probe ? [probe.load, probe.add] : []), ...readRows, ...(spread ? [spread] : [])].reduce((n, r) => n + r.errors, 0) +
-	scaleRows.reduce((n, r) => n + r.errors, 0);
+	[
+		...mixes.flatMap((m) => m.runs),
+		...onOff.on,
+		...onOff.off,
+		...(probe ? [probe.load, probe.add] : []),
+		...readRows,
+		...(spread ? [spread] : []),
+	].reduce((n, r) => n + r.errors, 0) + scaleRows.reduce((n, r) => n + r.errors, 0);
 if (errors) console.log(`${errors} wrong answers (see sampleError in the report)`);

@@ -92,7 +92,11 @@ export class Processes {
 
 /** The direct children of this process right now. */
 function children(): Set<number> {
-	return new Set(allProcesses().filter((p) => p.ppid === process.pid).map((p) => p.pid));
+	return new Set(
+		allProcesses()
+			.filter((p) => p.ppid === process.pid)
+			.map((p) => p.pid),
+	);
 }
 
 /** Runs `start` and returns what it returned, with the processes it spawned (children of this process). */

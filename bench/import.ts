@@ -51,7 +51,8 @@ for (let start = 0; start < groupCount; start += 500) {
 	await db.query("INSERT INTO `groups` (id, groupName, userList, creator, curNum, ctime) VALUES ?", [rows]);
 }
 const index = [...groupsOfUser].map(([u, list]) => [`user${u}`, list.join(",")]);
-for (let i = 0; i < index.length; i += 5000) await db.query("INSERT INTO userGroup (userId, groupList) VALUES ?", [index.slice(i, i + 5000)]);
+for (let i = 0; i < index.length; i += 5000)
+	await db.query("INSERT INTO userGroup (userId, groupList) VALUES ?", [index.slice(i, i + 5000)]);
 await db.end();
 console.log(`filled ${groupCount} groups x ${memberCount} members (${groupsOfUser.size} users)`);
 
@@ -61,14 +62,22 @@ try {
 	for (const pass of ["first run (created)", "second run (unchanged)"].slice(0, Number(args.passes))) {
 		const report = join(scratch, "report.json");
 		// Not spawnSync: this process must keep draining wrangler dev's output, or workerd blocks writing its log.
-		const run = spawn(process.execPath, ["tools/import/main.ts", "--from", url, "--url", dev.url, "--report", report, "--concurrency", args.concurrency ?? "16"], {
-			cwd: root,
-			env: { ...process.env, API_TOKEN },
-			// The importer's own progress lines and summary go straight to our output.
-			stdio: "inherit",
-		});
+		const run = spawn(
+			process.execPath,
+			["tools/import/main.ts", "--from", url, "--url", dev.url, "--report", report, "--concurrency", args.concurrency ?? "16"],
+			{
+				cwd: root,
+				env: { ...process.env, API_TOKEN },
+				// The importer's own progress lines and summary go straight to our output.
+				stdio: "inherit",
+			},
+		);
 		const [status] = (await once(run, "exit")) as [number | null];
-		const r = JSON.parse(readFileSync(report, "utf8")) as { groups: Record<string, number>; members: number; seconds: { read: number; write: number } };
+		const r = JSON.parse(readFileSync(report, "utf8")) as {
+			groups: Record<string, number>;
+			members: number;
+			seconds: { read: number; write: number };
+		};
 		const rate = (n: number) => (n / r.seconds.write).toFixed(0);
 		console.log(
 			`${pass}: exit ${status}; read ${r.seconds.read.toFixed(1)} s; write ${r.seconds.write.toFixed(1)} s = ${rate(r.groups.toImport ?? 0)} groups/s, ${rate(r.members)} members/s; ${JSON.stringify(r.groups)}`,

@@ -39,7 +39,12 @@ const agents = new Map<string, http.Agent>();
  */
 export function send(url: string, data: object, token: string | undefined): Promise<{ body: string; ms: number }> {
 	const body = formBody(data, token);
-	return request("POST", url, { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(Buffer.byteLength(body)) }, body);
+	return request(
+		"POST",
+		url,
+		{ "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(Buffer.byteLength(body)) },
+		body,
+	);
 }
 
 /** GETs a read route over the same keep-alive connections, with `Authorization: Bearer <bearer>`. */
@@ -47,17 +52,30 @@ export function get(url: string, bearer: string): Promise<{ status: number; body
 	return request("GET", url, { Authorization: `Bearer ${bearer}` });
 }
 
-function request(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string; ms: number }> {
+function request(
+	method: string,
+	url: string,
+	headers: Record<string, string>,
+	body?: string,
+): Promise<{ status: number; body: string; ms: number }> {
 	const target = new URL(url);
 	let agent = agents.get(target.host);
-	if (!agent) agents.set(target.host, (agent = new http.Agent({ keepAlive: true, maxSockets: 16 })));
+	if (!agent) {
+		agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+		agents.set(target.host, agent);
+	}
 	return new Promise((resolve, reject) => {
 		const started = performance.now();
-		const outgoing = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, agent, headers }, (response) => {
-			const chunks: Buffer[] = [];
-			response.on("data", (chunk: Buffer) => chunks.push(chunk));
-			response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
-		});
+		const outgoing = http.request(
+			{ host: target.hostname, port: target.port, path: target.pathname + target.search, method, agent, headers },
+			(response) => {
+				const chunks: Buffer[] = [];
+				response.on("data", (chunk: Buffer) => chunks.push(chunk));
+				response.on("end", () =>
+					resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }),
+				);
+			},
+		);
 		outgoing.on("error", reject);
 		outgoing.end(body);
 	});

@@ -39,7 +39,13 @@ function bundle(): string {
 /** Runs one module Worker in workerd through Miniflare, listening on loopback; no proxy in front. */
 export async function serve(
 	name: string,
-	options: { source: string; vars?: Record<string, string>; objects: Record<string, string>; persist?: string; storage?: "sqlite" | "legacy-kv" },
+	options: {
+		source: string;
+		vars?: Record<string, string>;
+		objects: Record<string, string>;
+		persist?: string;
+		storage?: "sqlite" | "legacy-kv";
+	},
 ): Promise<{ url: string; stop: () => Promise<void> }> {
 	const port = await freePort();
 	const { compatibilityDate } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
@@ -60,10 +66,18 @@ export async function serve(
 					env: {
 						...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, text(v)])),
 						...Object.fromEntries(
-							Object.entries(options.objects).map(([binding, exportName]) => [binding, { type: "durable-object" as const, worker: name, exportName }]),
+							Object.entries(options.objects).map(([binding, exportName]) => [
+								binding,
+								{ type: "durable-object" as const, worker: name, exportName },
+							]),
 						),
 					},
-					exports: Object.fromEntries(Object.values(options.objects).map((exportName) => [exportName, { type: "durable-object" as const, storage: options.storage ?? ("sqlite" as const) }])),
+					exports: Object.fromEntries(
+						Object.values(options.objects).map((exportName) => [
+							exportName,
+							{ type: "durable-object" as const, storage: options.storage ?? ("sqlite" as const) },
+						]),
+					),
 				},
 			},
 		],

@@ -57,7 +57,11 @@ export async function propagation(
 	const members = Array.from({ length: size }, (_, j) => `${tag}P${j}`);
 	const lastOfShard = new Map<string, string>();
 	for (const m of members) lastOfShard.set(shardOf(m, shards), m);
-	const created = await send(url, { action: "AEC_GROUP_CREATE", userId: members[0], addUsers: members.join(","), userDefineData: "propagation" }, guardToken);
+	const created = await send(
+		url,
+		{ action: "AEC_GROUP_CREATE", userId: members[0], addUsers: members.join(","), userDefineData: "propagation" },
+		guardToken,
+	);
 	const answered = performance.now();
 	const id = CREATED.exec(created.body)?.[1];
 	if (!id) throw new Error(`creating the ${size}-member group failed: ${created.body.slice(0, 200)}`);
@@ -117,7 +121,14 @@ export interface AddProbeResult {
 }
 
 /** Until `done` settles: ADD_USER of a new user to a seeded group, then poll that user's list until the group is there. */
-export async function addProbe(url: string, api: Api, guardToken: string | undefined, groups: readonly Group[], tag: string, done: Promise<unknown>): Promise<AddProbeResult> {
+export async function addProbe(
+	url: string,
+	api: Api,
+	guardToken: string | undefined,
+	groups: readonly Group[],
+	tag: string,
+	done: Promise<unknown>,
+): Promise<AddProbeResult> {
 	let finished = false;
 	const stop = () => {
 		finished = true;
@@ -161,7 +172,12 @@ export interface ReadRow {
 }
 
 /** `reps` reads of one route on one connection, after 10 unrecorded ones; `check` judges each body. */
-async function timeRead(api: Api, route: string, reps: number, check: (status: number, body: string) => number | undefined): Promise<ReadRow> {
+async function timeRead(
+	api: Api,
+	route: string,
+	reps: number,
+	check: (status: number, body: string) => number | undefined,
+): Promise<ReadRow> {
 	const times: number[] = [];
 	let errors = 0;
 	let items = 0;
@@ -184,7 +200,15 @@ const sameIds = (got: readonly string[], want: ReadonlySet<string>) => got.lengt
  * Read latency: one user in `groups` groups (both list routes), and one page of
  * 1,000 of `big`'s members. Every answer is checked in full.
  */
-export async function reads(url: string, api: Api, guardToken: string | undefined, tag: string, groupCount: number, big: { id: string; members: readonly string[] }, reps: number): Promise<ReadRow[]> {
+export async function reads(
+	url: string,
+	api: Api,
+	guardToken: string | undefined,
+	tag: string,
+	groupCount: number,
+	big: { id: string; members: readonly string[] },
+	reps: number,
+): Promise<ReadRow[]> {
 	const hub = `${tag}hub`;
 	const ids = new Set<string>();
 	let next = 0;
@@ -193,7 +217,11 @@ export async function reads(url: string, api: Api, guardToken: string | undefine
 			while (next < groupCount) {
 				const g = next++;
 				const other = `${tag}H${g}`;
-				const { body } = await send(url, { action: "AEC_GROUP_CREATE", userId: other, addUsers: `${other},${hub}`, userDefineData: `hub${g}` }, guardToken);
+				const { body } = await send(
+					url,
+					{ action: "AEC_GROUP_CREATE", userId: other, addUsers: `${other},${hub}`, userDefineData: `hub${g}` },
+					guardToken,
+				);
 				const id = CREATED.exec(body)?.[1];
 				if (!id) throw new Error(`creating a group for ${hub} failed: ${body.slice(0, 200)}`);
 				ids.add(id);
@@ -209,11 +237,24 @@ export async function reads(url: string, api: Api, guardToken: string | undefine
 	return [
 		await timeRead(api, `/v1/users/${hub}/groups?limit=1000`, reps, (status, body) => {
 			const got = status === 200 ? (JSON.parse(body) as { groups: { groupId: string }[]; next?: string }) : undefined;
-			return got && !got.next && sameIds(got.groups.map((g) => g.groupId), ids) ? got.groups.length : undefined;
+			return got &&
+				!got.next &&
+				sameIds(
+					got.groups.map((g) => g.groupId),
+					ids,
+				)
+				? got.groups.length
+				: undefined;
 		}),
 		await timeRead(api, `/group/list.php?userId=${hub}`, reps, (status, body) => {
 			const got = status === 200 ? (JSON.parse(body) as { status: number; data: { groupId: string }[] }) : undefined;
-			return got?.status === 1 && sameIds(got.data.map((g) => g.groupId), ids) ? got.data.length : undefined;
+			return got?.status === 1 &&
+				sameIds(
+					got.data.map((g) => g.groupId),
+					ids,
+				)
+				? got.data.length
+				: undefined;
 		}),
 		await timeRead(api, `/v1/groups/${big.id}/members?limit=1000`, reps, (status, body) => {
 			const got = status === 200 ? (JSON.parse(body) as { members: { userId: string }[]; next?: string }) : undefined;

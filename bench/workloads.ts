@@ -24,7 +24,14 @@ function checker(strictness: Strictness, exact: (body: string) => boolean) {
 }
 
 /** Creates `count` groups of `size` members over `connections` parallel loops. */
-export async function seed(url: string, token: string | undefined, tag: string, count: number, size: number, connections = 8): Promise<Group[]> {
+export async function seed(
+	url: string,
+	token: string | undefined,
+	tag: string,
+	count: number,
+	size: number,
+	connections = 8,
+): Promise<Group[]> {
 	const groups: Group[] = [];
 	let next = 0;
 	await Promise.all(
@@ -32,7 +39,11 @@ export async function seed(url: string, token: string | undefined, tag: string, 
 			while (next < count) {
 				const g = next++;
 				const members = Array.from({ length: size }, (_, j) => `${tag}g${g}m${j}`);
-				const { body } = await send(url, { action: "AEC_GROUP_CREATE", userId: members[0], addUsers: members.join(","), userDefineData: `seed${g}` }, token);
+				const { body } = await send(
+					url,
+					{ action: "AEC_GROUP_CREATE", userId: members[0], addUsers: members.join(","), userDefineData: `seed${g}` },
+					token,
+				);
 				const id = /"data":"?(\d+)/.exec(body)?.[1];
 				if (!id || !body.startsWith('{"status":"1"')) throw new Error(`seeding failed: ${body.slice(0, 200)}`);
 				groups.push({ id, creator: members[0] ?? "", members });
@@ -51,7 +62,11 @@ export function mixJobs(groups: readonly Group[], tag: string, strictness: Stric
 	let seq = 0;
 	const added: { group: Group; user: string }[] = [];
 	const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
-	const sync = (group: Group): Job => ({ kind: "SYNC_ALL", data: { action: "AEC_GROUP_SYNC_ALL", groupId: group.id }, check: checker(strictness, (b) => ROSTER.test(b)) });
+	const sync = (group: Group): Job => ({
+		kind: "SYNC_ALL",
+		data: { action: "AEC_GROUP_SYNC_ALL", groupId: group.id },
+		check: checker(strictness, (b) => ROSTER.test(b)),
+	});
 	const done = checker(strictness, (b) => b === DONE);
 	return () => {
 		const group = pick(groups);
@@ -60,7 +75,11 @@ export function mixJobs(groups: readonly Group[], tag: string, strictness: Stric
 		if (p < 0.8) {
 			const user = `${tag}n${seq++}`;
 			added.push({ group, user });
-			return { kind: "ADD_USER", data: { action: "AEC_GROUP_ADD_USER", userId: group.creator, groupId: group.id, addUsers: user }, check: done };
+			return {
+				kind: "ADD_USER",
+				data: { action: "AEC_GROUP_ADD_USER", userId: group.creator, groupId: group.id, addUsers: user },
+				check: done,
+			};
 		}
 		if (p < 0.9) {
 			const oldest = added.shift();
@@ -88,7 +107,11 @@ export interface CreateResult extends LoadResult {
 }
 
 /** Group creation (5 members each); every id must be new, and each connection must see them increase. */
-export async function createLoad(label: string, url: string, options: { connections: number; seconds: number; token?: string; tag: string; strictness: Strictness }): Promise<CreateResult> {
+export async function createLoad(
+	label: string,
+	url: string,
+	options: { connections: number; seconds: number; token?: string; tag: string; strictness: Strictness },
+): Promise<CreateResult> {
 	const ids = new Set<string>();
 	let all = 0;
 	let increasing = true;
@@ -131,7 +154,13 @@ export interface ScaleRow {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /** Cost growth: one group per size, then `reps` rounds of each action on one connection. */
-export async function scale(url: string, token: string | undefined, tag: string, sizes: readonly number[], reps: number): Promise<ScaleRow[]> {
+export async function scale(
+	url: string,
+	token: string | undefined,
+	tag: string,
+	sizes: readonly number[],
+	reps: number,
+): Promise<ScaleRow[]> {
 	const rows: ScaleRow[] = [];
 	// Warm the runtime (JIT, first objects) so the smallest group is not measured cold.
 	const warm = await seed(url, token, `${tag}w`, 20, 10, 1);
@@ -139,7 +168,11 @@ export async function scale(url: string, token: string | undefined, tag: string,
 	for (const n of sizes) {
 		const members = Array.from({ length: n }, (_, j) => `${tag}s${n}m${j}`);
 		const creator = members[0] ?? "";
-		const created = await send(url, { action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData: `scale${n}` }, token);
+		const created = await send(
+			url,
+			{ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData: `scale${n}` },
+			token,
+		);
 		const id = CREATED.exec(created.body)?.[1];
 		if (!id) throw new Error(`creating a group of ${n} failed: ${created.body.slice(0, 200)}`);
 		const times: Record<string, number[]> = { SYNC_ALL: [], ADD_USER: [], SET_PUSH_IGNORE: [], UNSET_PUSH_IGNORE: [], REMOVE_USER: [] };
@@ -168,7 +201,11 @@ export async function scale(url: string, token: string | undefined, tag: string,
 			await timed("UNSET_PUSH_IGNORE", { action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: member(i), groupId: id }, (b) => b === DONE);
 		}
 		for (let i = 0; i < reps; i++) {
-			await timed("REMOVE_USER", { action: "AEC_GROUP_REMOVE_USER", userId: creator, groupId: id, removeUsers: newcomer(i) }, (b) => b === DONE);
+			await timed(
+				"REMOVE_USER",
+				{ action: "AEC_GROUP_REMOVE_USER", userId: creator, groupId: id, removeUsers: newcomer(i) },
+				(b) => b === DONE,
+			);
 		}
 		// The group must hold exactly its members again.
 		const last = await send(url, { action: "AEC_GROUP_SYNC_ALL", groupId: id }, token);

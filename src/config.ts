@@ -111,13 +111,17 @@ function onOff(name: string, raw: string | undefined): boolean {
 function proxyUrl(raw: string | undefined): string | undefined {
 	const value = optional(raw);
 	if (value === undefined) return undefined;
-	if (!URL.canParse(value) || !["http:", "https:"].includes(new URL(value).protocol)) throw new ConfigError("STARRTC_PROXY_URL", "STARRTC_PROXY_URL is not an http(s) URL");
+	if (!URL.canParse(value) || !["http:", "https:"].includes(new URL(value).protocol))
+		throw new ConfigError("STARRTC_PROXY_URL", "STARRTC_PROXY_URL is not an http(s) URL");
 	return value.endsWith("/") ? value : `${value}/`;
 }
 
 /** Comma-separated origins such as `https://app.example.com`; `*` allows any. */
 function origins(raw: string | undefined): string[] {
-	const list = (raw ?? "").split(",").map((entry) => entry.trim()).filter(Boolean);
+	const list = (raw ?? "")
+		.split(",")
+		.map((entry) => entry.trim())
+		.filter(Boolean);
 	for (const origin of list) {
 		if (origin !== "*" && (!URL.canParse(origin) || new URL(origin).origin !== origin)) {
 			throw new ConfigError("API_CORS_ORIGINS", `API_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
@@ -150,7 +154,10 @@ function parseSettings(env: SettingsSource): Settings {
 	const allowed = optional(env.AEC_ALLOWED_IPS?.trim());
 	const allowedAddresses = allowed === undefined ? undefined : parseRanges(allowed);
 	if (allowed !== undefined && allowedAddresses === undefined) {
-		throw new ConfigError("AEC_ALLOWED_IPS", `AEC_ALLOWED_IPS must be IPv4/IPv6 addresses or CIDR ranges, comma-separated, not "${allowed.slice(0, 200)}"`);
+		throw new ConfigError(
+			"AEC_ALLOWED_IPS",
+			`AEC_ALLOWED_IPS must be IPv4/IPv6 addresses or CIDR ranges, comma-separated, not "${allowed.slice(0, 200)}"`,
+		);
 	}
 	return {
 		guardToken,

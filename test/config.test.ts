@@ -28,8 +28,14 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	API_TOKEN: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
 	USER_TOKEN_SECRET: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
 	PUBLIC_READS: { bad: ["yes", "TRUE", "1"], good: ["true", "false", ""] },
-	API_CORS_ORIGINS: { bad: ["app.example.com", "https://app.example.com/path", "https://a.example,nope"], good: ["https://app.example.com", "*", "https://a.example, http://localhost:5173", ""] },
-	STARRTC_PROXY_URL: { bad: ["starrtc-host:19922", "ftp://host/", "xhttp://host/", "not a url"], good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""] },
+	API_CORS_ORIGINS: {
+		bad: ["app.example.com", "https://app.example.com/path", "https://a.example,nope"],
+		good: ["https://app.example.com", "*", "https://a.example, http://localhost:5173", ""],
+	},
+	STARRTC_PROXY_URL: {
+		bad: ["starrtc-host:19922", "ftp://host/", "xhttp://host/", "not a url"],
+		good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""],
+	},
 	STARRTC_PROXY_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
 };
 
@@ -89,7 +95,11 @@ describe("settings", () => {
 	});
 
 	it("reads each value as the README documents it", ({ expect }) => {
-		expect([read({ USER_INDEX_FEED: "off" }).userIndex, read({ USER_INDEX_FEED: "on" }).userIndex, read({ USER_INDEX_FEED: "" }).userIndex]).toEqual([false, true, true]);
+		expect([
+			read({ USER_INDEX_FEED: "off" }).userIndex,
+			read({ USER_INDEX_FEED: "on" }).userIndex,
+			read({ USER_INDEX_FEED: "" }).userIndex,
+		]).toEqual([false, true, true]);
 		// Calls are `<url><name>`: a base URL without its last slash gets one.
 		expect(read({ STARRTC_PROXY_URL: "http://proxy.test:19922" }).starrtcProxyUrl).toBe("http://proxy.test:19922/");
 		expect(read({ STARRTC_PROXY_URL: "https://proxy.test/sub/" }).starrtcProxyUrl).toBe("https://proxy.test/sub/");

@@ -17,10 +17,11 @@ export interface Sent {
 }
 
 /**
- * README "Deploy": each callback logs one line whose `reason` says why when it failed. Every
+ * docs/operations.md: each callback logs one line whose `reason` says why when it failed. Every
  * test that uses these helpers also checks that no refusal was logged without a reason.
  */
-const unexplained: string[] = ((globalThis as { unexplainedRefusals?: string[] }).unexplainedRefusals ??= (() => {
+/** Refusals logged without a reason; one watcher per isolate, however many files import this. */
+function watchRefusals(): string[] {
 	const lines: string[] = [];
 	const print = console.log.bind(console);
 	console.log = (...args: unknown[]) => {
@@ -32,7 +33,10 @@ const unexplained: string[] = ((globalThis as { unexplainedRefusals?: string[] }
 		print(...args);
 	};
 	return lines;
-})());
+}
+const shared = globalThis as { unexplainedRefusals?: string[] };
+shared.unexplainedRefusals ??= watchRefusals();
+const unexplained = shared.unexplainedRefusals;
 afterEach(() => {
 	expect(unexplained.splice(0), "refusals logged without a reason").toEqual([]);
 });
@@ -88,7 +92,13 @@ export async function sendWith(request: Request, environment: SettingsSource): P
 /** Creates a group and returns its id. */
 export async function createGroup(creator: string, members: string[], userDefineData = "g"): Promise<string> {
 	// The nonce goes before the name: a create in StarRTC's layout has its name last, read raw.
-	const sent = await post({ nonce: crypto.randomUUID(), action: "AEC_GROUP_CREATE", userId: creator, addUsers: members.join(","), userDefineData });
+	const sent = await post({
+		nonce: crypto.randomUUID(),
+		action: "AEC_GROUP_CREATE",
+		userId: creator,
+		addUsers: members.join(","),
+		userDefineData,
+	});
 	const match = /^\{"status":"1","data":"(\d+)"\}$/.exec(sent.body);
 	if (!match?.[1]) throw new Error(`create failed: ${sent.body}`);
 	return match[1];

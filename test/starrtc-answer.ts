@@ -33,7 +33,8 @@ function shapeProblem(body: string): string | undefined {
 
 /** An answer to a callback: a body StarRTC parses, sent with HTTP 200. */
 export function assertStarRtcAnswer({ status, body }: HttpAnswer): void {
-	const problem = shapeProblem(body) ?? (status === 200 ? undefined : `HTTP ${status}: StarRTC reads only 200 answers (${body.slice(0, 80)})`);
+	const problem =
+		shapeProblem(body) ?? (status === 200 ? undefined : `HTTP ${status}: StarRTC reads only 200 answers (${body.slice(0, 80)})`);
 	if (problem) throw new Error(problem);
 }
 

@@ -64,7 +64,12 @@ const counter = (c: Context<ApiEnv>) => c.env.GROUP_IDS.getByName(COUNTER_NAME);
 /** Runs one change on the path's group and answers its new state. */
 async function change(c: Context<ApiEnv>, run: (group: DurableObjectStub<GroupObject>) => Promise<Outcome<GroupState>>) {
 	const groupId = groupIdParam(c.req.param("groupId"));
-	return c.json(await fromGroup(callObject(() => run(group(c, groupId))), true));
+	return c.json(
+		await fromGroup(
+			callObject(() => run(group(c, groupId))),
+			true,
+		),
+	);
 }
 
 /** A body field `userIds`, as a list. */
@@ -89,9 +94,17 @@ admin.post("/v1/groups", appOnly, async (c) => {
 	// The same key with another creator, members or name is no retry: 422, as in the IETF Idempotency-Key draft.
 	const createKey = `app:${await sha256Hex(c.req.header("Idempotency-Key") ?? crypto.randomUUID())}`;
 	const fingerprint = await sha256Hex(JSON.stringify([creator, members, name]));
-	const created = await callObject(() => counter(c).createGroup({ creator, members, userDefineData: name, createKey, origin: "app" }, fingerprint));
+	const created = await callObject(() =>
+		counter(c).createGroup({ creator, members, userDefineData: name, createKey, origin: "app" }, fingerprint),
+	);
 	const groupId = await fromGroup(created, true);
-	return c.json(await fromGroup(callObject(() => group(c, groupId).state()), true), 201);
+	return c.json(
+		await fromGroup(
+			callObject(() => group(c, groupId).state()),
+			true,
+		),
+		201,
+	);
 });
 
 /**
@@ -106,19 +119,24 @@ admin.put("/v1/groups/:groupId", appOnly, async (c) => {
 	const members = emptyOr(body.members, "members");
 	const doNotDisturb = emptyOr(body.doNotDisturb, "doNotDisturb");
 	const name = groupName(body.name);
-	const createdAt = typeof body.createdAt === "number" ? body.createdAt : typeof body.createdAt === "string" ? Date.parse(body.createdAt) : Number.NaN;
+	const createdAt =
+		typeof body.createdAt === "number" ? body.createdAt : typeof body.createdAt === "string" ? Date.parse(body.createdAt) : Number.NaN;
 	if (!Number.isSafeInteger(createdAt) || createdAt < 0) {
 		throw new ApiFailure(ApiError.BadRequest, "createdAt must be a time (ms since 1970, or an ISO date)");
 	}
 	const limit = c.var.settings.maxGroupMembers;
 	if (new Set([creator, ...members]).size > limit) throw new ApiFailure(ApiError.GroupFull, `more than ${limit} members`);
-	await fromGroup(callObject(() => counter(c).raiseAbove(groupId)), true);
+	await fromGroup(
+		callObject(() => counter(c).raiseAbove(groupId)),
+		true,
+	);
 	const overwrite = c.req.query("overwrite") === "true";
 	const { result, version } = await fromGroup(
 		callObject(() => group(c, groupId).importGroup({ groupId, creator, name, members, doNotDisturb, createdAt }, overwrite)),
 		true,
 	);
-	if (result === "conflict") throw new ApiFailure(ApiError.GroupExists, `group ${groupId} is here with other content; ?overwrite=true replaces it`);
+	if (result === "conflict")
+		throw new ApiFailure(ApiError.GroupExists, `group ${groupId} is here with other content; ?overwrite=true replaces it`);
 	if (result === "deleted") throw new ApiFailure(ApiError.GroupDeleted, `group ${groupId} was deleted here and never comes back`);
 	return c.json({ groupId, result, version }, result === "created" ? 201 : 200);
 });
@@ -140,7 +158,9 @@ function oneMember(c: Context<ApiEnv>, run: (userId: string) => (group: DurableO
 
 admin.delete("/v1/groups/:groupId/members/:userId", appOnly, (c) => oneMember(c, (id) => (group) => group.appRemoveMembers([id])));
 admin.put("/v1/groups/:groupId/members/:userId/dnd", appOnly, (c) => oneMember(c, (id) => (group) => group.appSetDoNotDisturb(id, true)));
-admin.delete("/v1/groups/:groupId/members/:userId/dnd", appOnly, (c) => oneMember(c, (id) => (group) => group.appSetDoNotDisturb(id, false)));
+admin.delete("/v1/groups/:groupId/members/:userId/dnd", appOnly, (c) =>
+	oneMember(c, (id) => (group) => group.appSetDoNotDisturb(id, false)),
+);
 admin.delete("/v1/groups/:groupId", appOnly, (c) => change(c, (group) => group.appDeleteGroup()));
 
 // ---- Messages from the app's backend: relayed to the proxy at once, its verdict answered. ----
@@ -171,7 +191,10 @@ async function relay(c: Context<ApiEnv>, call: ProxyCall, groupId?: string): Pro
 admin.post("/v1/groups/:groupId/messages", appOnly, async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	const content = message(await jsonBody(c));
-	await fromGroup(callObject(() => group(c, groupId).state()), true);
+	await fromGroup(
+		callObject(() => group(c, groupId).state()),
+		true,
+	);
 	return relay(c, { name: "pushGroupMsg", params: { groupId, ...content } }, groupId);
 });
 

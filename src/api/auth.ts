@@ -44,13 +44,15 @@ async function verifyUserToken(token: string, secret: string): Promise<Caller> {
 		if (error instanceof JwtTokenNotBefore || error instanceof JwtTokenIssuedAt) {
 			throw new ApiFailure(ApiError.TokenNotYetValid, "the token is not valid yet (nbf or iat in the future)");
 		}
-		if (error instanceof JwtTokenSignatureMismatched) throw new ApiFailure(ApiError.TokenBadSignature, "the token's signature does not match");
+		if (error instanceof JwtTokenSignatureMismatched)
+			throw new ApiFailure(ApiError.TokenBadSignature, "the token's signature does not match");
 		if (error instanceof JwtAlgorithmMismatch || error instanceof JwtHeaderInvalid) {
 			throw new ApiFailure(ApiError.TokenMalformed, "the token's header is not a plain HS256 JWT header");
 		}
 		throw new ApiFailure(ApiError.TokenMalformed, "the token does not parse as a JWT");
 	}
 	if (typeof payload.exp !== "number") throw new ApiFailure(ApiError.TokenClaimsMissing, "the token has no exp");
-	if (typeof payload.sub !== "string" || payload.sub === "") throw new ApiFailure(ApiError.TokenClaimsMissing, "the token has no sub (the user id)");
+	if (typeof payload.sub !== "string" || payload.sub === "")
+		throw new ApiFailure(ApiError.TokenClaimsMissing, "the token has no sub (the user id)");
 	return { kind: "user", userId: payload.sub };
 }

@@ -77,7 +77,9 @@ export class ApiFailure extends Error {
 export function fromGroupFailure({ code, reason }: Failure, forApp = false): ApiFailure {
 	if (code === ErrorCode.UnknownGroup) return new ApiFailure(ApiError.UnknownGroup, "no such group");
 	if (code === ErrorCode.NotAMember) {
-		return forApp ? new ApiFailure(ApiError.NoSuchMember, reason) : new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
+		return forApp
+			? new ApiFailure(ApiError.NoSuchMember, reason)
+			: new ApiFailure(ApiError.NotAMember, "only members of the group may read it");
 	}
 	if (code === ErrorCode.GroupFull) return new ApiFailure(ApiError.GroupFull, reason);
 	if (code === ErrorCode.GroupIdsExhausted) return new ApiFailure(ApiError.GroupIdsExhausted, reason);
@@ -97,7 +99,11 @@ export async function fromGroup<T>(outcome: Outcome<T> | Promise<Outcome<T>>, fo
 function failureOf(error: Error): ApiFailure {
 	if (error instanceof ApiFailure) return error;
 	if (error instanceof ConfigError) {
-		return new ApiFailure(ApiError.BadConfiguration, `the setting ${error.variable} is not valid (GET /healthz names it; the log says why)`, String(error));
+		return new ApiFailure(
+			ApiError.BadConfiguration,
+			`the setting ${error.variable} is not valid (GET /healthz names it; the log says why)`,
+			String(error),
+		);
 	}
 	return new ApiFailure(ApiError.InternalError, String(error));
 }

@@ -137,14 +137,25 @@ export const openApiDocument = {
 					["creator", "createdAt"],
 				),
 				responses: {
-					"200": json({ type: "object", properties: { groupId: { type: "string" }, result: { enum: ["unchanged", "replaced"] }, version: { type: "integer" } } }),
-					"201": json({ type: "object", properties: { groupId: { type: "string" }, result: { const: "created" }, version: { type: "integer" } } }),
+					"200": json({
+						type: "object",
+						properties: { groupId: { type: "string" }, result: { enum: ["unchanged", "replaced"] }, version: { type: "integer" } },
+					}),
+					"201": json({
+						type: "object",
+						properties: { groupId: { type: "string" }, result: { const: "created" }, version: { type: "integer" } },
+					}),
 					...changeRefusals,
 					"409": { ...error, description: "GROUP_EXISTS (other content; ?overwrite=true replaces it) or GROUP_FULL" },
 					"410": { ...error, description: "GROUP_DELETED: deleted here; never comes back" },
 				},
 			},
-			delete: { summary: "Delete the group; its id is never used again", security: appOnly, parameters: [groupId], responses: { "200": state, ...changeRefusals } },
+			delete: {
+				summary: "Delete the group; its id is never used again",
+				security: appOnly,
+				parameters: [groupId],
+				responses: { "200": state, ...changeRefusals },
+			},
 			get: {
 				summary: "A group: name, creator, when it was created, how many members",
 				security: bearer,
@@ -181,7 +192,13 @@ export const openApiDocument = {
 			},
 		},
 		"/v1/groups/{groupId}/members": {
-			post: { summary: "Add members", security: appOnly, parameters: [groupId], requestBody: body({ userIds }, ["userIds"]), responses: { "200": state, ...changeRefusals } },
+			post: {
+				summary: "Add members",
+				security: appOnly,
+				parameters: [groupId],
+				requestBody: body({ userIds }, ["userIds"]),
+				responses: { "200": state, ...changeRefusals },
+			},
 			get: {
 				summary: "A group's members in join order, with their DND flags",
 				security: bearer,
@@ -230,20 +247,52 @@ export const openApiDocument = {
 			},
 		},
 		"/v1/groups/{groupId}/members/remove": {
-			post: { summary: "Remove members", security: appOnly, parameters: [groupId], requestBody: body({ userIds }, ["userIds"]), responses: { "200": state, ...changeRefusals } },
+			post: {
+				summary: "Remove members",
+				security: appOnly,
+				parameters: [groupId],
+				requestBody: body({ userIds }, ["userIds"]),
+				responses: { "200": state, ...changeRefusals },
+			},
 		},
 		"/v1/groups/{groupId}/members/{userId}": {
-			delete: { summary: "Remove one member", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
+			delete: {
+				summary: "Remove one member",
+				security: appOnly,
+				parameters: [groupId, userId],
+				responses: { "200": state, ...changeRefusals },
+			},
 		},
 		"/v1/groups/{groupId}/members/{userId}/dnd": {
-			put: { summary: "Turn a member's DND on", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
-			delete: { summary: "Turn a member's DND off", security: appOnly, parameters: [groupId, userId], responses: { "200": state, ...changeRefusals } },
+			put: {
+				summary: "Turn a member's DND on",
+				security: appOnly,
+				parameters: [groupId, userId],
+				responses: { "200": state, ...changeRefusals },
+			},
+			delete: {
+				summary: "Turn a member's DND off",
+				security: appOnly,
+				parameters: [groupId, userId],
+				responses: { "200": state, ...changeRefusals },
+			},
 		},
 		"/v1/groups/{groupId}/messages": {
-			post: { summary: "Push a message to the group's online members (pushGroupMsg), at once", security: appOnly, parameters: [groupId], requestBody: body(message, ["msg", "digest"]), responses: sent },
+			post: {
+				summary: "Push a message to the group's online members (pushGroupMsg), at once",
+				security: appOnly,
+				parameters: [groupId],
+				requestBody: body(message, ["msg", "digest"]),
+				responses: sent,
+			},
 		},
 		"/v1/messages": {
-			post: { summary: "Push a system message to users (pushSystemMsgToUsers), at once", security: appOnly, requestBody: body({ toUsers: userIds, ...message }, ["toUsers", "msg", "digest"]), responses: sent },
+			post: {
+				summary: "Push a system message to users (pushSystemMsgToUsers), at once",
+				security: appOnly,
+				requestBody: body({ toUsers: userIds, ...message }, ["toUsers", "msg", "digest"]),
+				responses: sent,
+			},
 		},
 		"/v1/openapi.json": {
 			get: { summary: "This document", security: [], responses: { "200": json({ type: "object" }) } },

@@ -21,7 +21,8 @@ export function groupIdParam(text: string | undefined): string {
 }
 export function limitParam(text: string | undefined): number {
 	if (text === undefined) return DEFAULT_LIMIT;
-	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIMIT) throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIMIT)
+		throw badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}`);
 	return Number(text);
 }
 

@@ -52,7 +52,13 @@ reads.get("/v1/users/:userId/groups", async (c) => {
 	const page = await fromGroup(callObject(() => shard.groupsOf(userId, limit, cursor)));
 	return c.json({
 		userId,
-		groups: page.items.map((g) => ({ groupId: g.groupId, name: g.name, creator: g.creator, doNotDisturb: g.doNotDisturb, joinedAt: iso(g.joinedAt) })),
+		groups: page.items.map((g) => ({
+			groupId: g.groupId,
+			name: g.name,
+			creator: g.creator,
+			doNotDisturb: g.doNotDisturb,
+			joinedAt: iso(g.joinedAt),
+		})),
 		...(page.next ? { next: page.next } : {}),
 	});
 });
@@ -75,7 +81,6 @@ reads.get("/v1/groups/:groupId/members", async (c) => {
 	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).memberPage(limit, after, reader)));
 	return c.json({ groupId, members: page.items, ...(page.next ? { next: page.next } : {}) });
 });
-
 
 // ---- The StarRTC demo apps' two URLs, in the sample server's shapes ----
 

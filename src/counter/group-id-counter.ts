@@ -70,7 +70,10 @@ export class GroupIdCounter extends DurableObject<Env> {
 		// A callback's key is its data, so only the app's keys carry a fingerprint to compare.
 		if (seen && seen.fingerprint !== null && seen.fingerprint !== fingerprint) {
 			const minutes = CREATE_RETRY_WINDOW_MS / 60_000;
-			return fail(ErrorCode.KeyReused, `this Idempotency-Key came within ${minutes} minutes with another creator, members or name; a new create needs a new key`);
+			return fail(
+				ErrorCode.KeyReused,
+				`this Idempotency-Key came within ${minutes} minutes with another creator, members or name; a new create needs a new key`,
+			);
 		}
 		if (seen?.created) return ok(seen.group_id);
 
@@ -78,7 +81,13 @@ export class GroupIdCounter extends DurableObject<Env> {
 		const groupId = seen?.group_id ?? this.#mint();
 		if (groupId === undefined) return fail(ErrorCode.GroupIdsExhausted, `every group id up to ${MAX_GROUP_ID} is taken`);
 		if (!seen) {
-			this.#sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at, fingerprint) VALUES (?, ?, ?, ?)", request.createKey, groupId, now, fingerprint ?? null);
+			this.#sql.exec(
+				"INSERT INTO recent_creates (create_key, group_id, received_at, fingerprint) VALUES (?, ?, ?, ?)",
+				request.createKey,
+				groupId,
+				now,
+				fingerprint ?? null,
+			);
 		}
 		let made: Outcome<void>;
 		try {

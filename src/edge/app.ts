@@ -23,8 +23,7 @@ interface LogLine {
 }
 
 // Values from an unauthenticated caller go into logs only as short text.
-const clip = (value: unknown) =>
-	typeof value === "string" || typeof value === "number" ? String(value).slice(0, 128) : undefined;
+const clip = (value: unknown) => (typeof value === "string" || typeof value === "number" ? String(value).slice(0, 128) : undefined);
 
 const utf8 = new TextDecoder();
 
@@ -69,9 +68,7 @@ async function readParams(request: Request): Promise<Outcome<Params>> {
 
 async function authenticate(settings: Settings, { data, sign }: Params): Promise<Failure | undefined> {
 	if (settings.guardToken === undefined) {
-		return settings.allowUnsigned
-			? undefined
-			: fail(ErrorCode.UnsignedRefused, "GUARD_TOKEN is not set and ALLOW_UNSIGNED is not true");
+		return settings.allowUnsigned ? undefined : fail(ErrorCode.UnsignedRefused, "GUARD_TOKEN is not set and ALLOW_UNSIGNED is not true");
 	}
 	if (sign === undefined || sign === "") return fail(ErrorCode.BadSign, "no sign");
 	return (await verifySign(settings.guardToken, data, sign)) ? undefined : fail(ErrorCode.BadSign, "sign does not match data");
@@ -216,7 +213,6 @@ callbacks.on(["GET", "POST"], "*", tooLarge, async (c) => {
 		return logAndRespond(log, Answer.failure(fail(ErrorCode.InternalError, String(error))), started);
 	}
 });
-
 
 const unexpected = (error: Error) => refuse(ErrorCode.InternalError, String(error));
 

@@ -9,7 +9,6 @@ import { sameSecret } from "../shared/digest";
 export const AEC_PATHS = ["/", "/eventCenter", "/eventCenter.php"];
 const AFTER_SECRET = ["", "eventCenter", "eventCenter.php"];
 
-
 /** The path segment that must equal the secret; undefined when the path has none of the secret forms. */
 function secretSegment(pathname: string): string | undefined {
 	const [first, second, ...more] = pathname.split("/").slice(1) as [string, ...string[]];

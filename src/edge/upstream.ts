@@ -5,12 +5,7 @@ import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
  * with the same `data` and `sign`, and returns its answer's body. StarRTC gives
  * up after about 17 s, so a slow upstream is cut off well before that.
  */
-export async function forwardToUpstream(
-	url: string,
-	data: string,
-	sign: string | undefined,
-	timeoutMs: number,
-): Promise<Outcome<string>> {
+export async function forwardToUpstream(url: string, data: string, sign: string | undefined, timeoutMs: number): Promise<Outcome<string>> {
 	const form = new URLSearchParams({ data });
 	if (sign !== undefined) form.set("sign", sign);
 	try {

@@ -6,12 +6,24 @@ import { type StarRtcNews, wholeState } from "../starrtc/calls";
 import { callProxy } from "../starrtc/proxy";
 import { tellStarRtc } from "../starrtc/teller";
 import { Membership, type MemberState, type Page } from "../user-index/membership";
-import { type Group, fromImport, join, leave, lists, memberPage, newGroup, permit, roster, sameContent, setDoNotDisturb, starRtcView } from "./group";
+import {
+	type Group,
+	fromImport,
+	join,
+	leave,
+	lists,
+	memberPage,
+	newGroup,
+	permit,
+	roster,
+	sameContent,
+	setDoNotDisturb,
+	starRtcView,
+} from "./group";
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
 import { GroupStorage } from "./storage";
 import type { GroupInfo, GroupInit, GroupState, ImportResult, ImportedGroup, Member, MemberView, Origin, ReplayGuard } from "./types";
-
 
 /** A change's news for StarRTC: only the app's changes; StarRTC made the others itself. */
 const told = (origin: Origin, news: StarRtcNews): StarRtcNews | undefined => (origin === "app" ? news : undefined);
@@ -56,7 +68,9 @@ export class GroupObject extends DurableObject<Env> {
 		return this.#guarded(() => {
 			const existing = this.#load();
 			if (existing) {
-				return existing.createKey === init.createKey ? ok(undefined) : fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
+				return existing.createKey === init.createKey
+					? ok(undefined)
+					: fail(ErrorCode.InternalError, `group ${init.groupId} already exists`);
 			}
 			const group = newGroup(init, Date.now());
 			const states = init.members.map((id) => [id, Membership.In] as const);
@@ -254,7 +268,10 @@ export class GroupObject extends DurableObject<Env> {
 		}
 		if (!joining.length) return ok(this.#replays.remember(replay));
 		const states = joining.map((id) => [id, Membership.In] as const);
-		this.#commit(group, () => this.#storage.addMembers(joining, group.nextJoin), states, { news: told(origin, { op: "members", users: joining }), replay });
+		this.#commit(group, () => this.#storage.addMembers(joining, group.nextJoin), states, {
+			news: told(origin, { op: "members", users: joining }),
+			replay,
+		});
 		return ok(join(group, joining));
 	}
 
@@ -262,14 +279,20 @@ export class GroupObject extends DurableObject<Env> {
 		const leaving = users.filter((id) => group.members.has(id));
 		if (!leaving.length) return ok(this.#replays.remember(replay));
 		const states = leaving.map((id) => [id, Membership.Out] as const);
-		this.#commit(group, () => this.#storage.removeMembers(leaving), states, { news: told(origin, { op: "members", users: leaving }), replay });
+		this.#commit(group, () => this.#storage.removeMembers(leaving), states, {
+			news: told(origin, { op: "members", users: leaving }),
+			replay,
+		});
 		return ok(leave(group, leaving));
 	}
 
 	#setDnd(group: Group, userId: string, on: boolean, origin: Origin, replay?: ReplayGuard): Outcome<void> {
 		if (group.doNotDisturb.has(userId) === on) return ok(this.#replays.remember(replay));
 		const states = [[userId, on ? Membership.InWithDnd : Membership.In] as const];
-		this.#commit(group, () => this.#storage.setDoNotDisturb(userId, on), states, { news: told(origin, { op: "dnd", users: [userId] }), replay });
+		this.#commit(group, () => this.#storage.setDoNotDisturb(userId, on), states, {
+			news: told(origin, { op: "dnd", users: [userId] }),
+			replay,
+		});
 		return ok(setDoNotDisturb(group, userId, on));
 	}
 
@@ -326,15 +349,19 @@ export class GroupObject extends DurableObject<Env> {
 	}
 
 	#load(): Group | null {
-		if (this.#group !== undefined) return this.#group;
-		if (!this.#hasTables) return (this.#group = null);
+		if (this.#group === undefined) this.#group = this.#read();
+		return this.#group;
+	}
+
+	#read(): Group | null {
+		if (!this.#hasTables) return null;
 		this.#outbox.resume();
 		const stored = this.#storage.read();
-		if (!stored) return (this.#group = null);
+		if (!stored) return null;
 		const group: Group = { ...stored, version: stored.version ?? 0 };
 		// A group made before the user index existed tells it everything once.
 		if (stored.version === undefined) this.#commit(group, () => {}, memberStates(group));
-		return (this.#group = group);
+		return group;
 	}
 
 	/** Tells StarRTC one app-made change (the outbox's StarRTC sender). */

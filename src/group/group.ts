@@ -89,7 +89,8 @@ export function lists(group: Group): { groupList: string; ignoreList: string } {
  * of a 20,000-member SYNC_ALL).
  */
 export function roster(group: Group): Answer {
-	return (group.roster ??= Answer.roster(lists(group)));
+	group.roster ??= Answer.roster(lists(group));
+	return group.roster;
 }
 
 /** The group as StarRTC's proxy calls are worked out from it. */

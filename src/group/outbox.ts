@@ -122,7 +122,9 @@ export class Outbox {
 		const oldest = this.#sql
 			.exec<{ payload: string }>("SELECT payload FROM outbox WHERE destination = ? ORDER BY seq LIMIT 1", STARRTC)
 			.toArray()[0];
-		const error = this.#sql.exec<{ last_error: string; at: number; failing: number }>("SELECT last_error, at, failing FROM starrtc_delivery").toArray()[0];
+		const error = this.#sql
+			.exec<{ last_error: string; at: number; failing: number }>("SELECT last_error, at, failing FROM starrtc_delivery")
+			.toArray()[0];
 		const failure = error ? { lastError: error.last_error, lastErrorAt: error.at, lastErrorCurrent: error.failing === 1 } : {};
 		if (!oldest) return { pending: false, ...failure };
 		return { pending: true, toldVersion: (JSON.parse(oldest.payload) as StarRtcRow).version - 1, ...failure };

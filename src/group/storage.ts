@@ -64,7 +64,9 @@ export class GroupStorage {
 		const members = new Map<string, number>();
 		const doNotDisturb = new Set<string>();
 		let nextJoin = 0;
-		const rows = this.#sql.exec<{ user_id: string; joined: number; dnd: number }>("SELECT user_id, joined, dnd FROM members ORDER BY joined");
+		const rows = this.#sql.exec<{ user_id: string; joined: number; dnd: number }>(
+			"SELECT user_id, joined, dnd FROM members ORDER BY joined",
+		);
 		for (const row of rows) {
 			members.set(row.user_id, row.joined);
 			if (row.dnd) doNotDisturb.add(row.user_id);
@@ -87,14 +89,21 @@ export class GroupStorage {
 	/** Writes the whole group (its info and its members in join order) over whatever was stored. */
 	store(group: Group): void {
 		this.erase();
-		this.#sql.exec("INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)", group.groupId, group.creator, group.name, group.createKey, group.createdAt);
+		this.#sql.exec(
+			"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
+			group.groupId,
+			group.creator,
+			group.name,
+			group.createKey,
+			group.createdAt,
+		);
 		for (const [id, joined] of group.members) {
 			this.#sql.exec("INSERT INTO members VALUES (?, ?, ?)", id, joined, group.doNotDisturb.has(id) ? 1 : 0);
 		}
 	}
 
 	addMembers(users: readonly string[], firstJoin: number): void {
-		users.forEach((id, i) => this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, firstJoin + i));
+		for (const [i, id] of users.entries()) this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, firstJoin + i);
 	}
 
 	removeMembers(users: readonly string[]): void {

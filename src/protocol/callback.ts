@@ -8,7 +8,13 @@ export type GroupCommand =
 	| { readonly kind: "create"; readonly requester: string; readonly members: string[]; readonly userDefineData: string }
 	| { readonly kind: "sync"; readonly groupId: string }
 	| { readonly kind: "delete"; readonly requester: string; readonly groupId: string }
-	| { readonly kind: "add" | "remove"; readonly requester: string; readonly groupId: string; readonly users: string[]; readonly sync: boolean }
+	| {
+			readonly kind: "add" | "remove";
+			readonly requester: string;
+			readonly groupId: string;
+			readonly users: string[];
+			readonly sync: boolean;
+	  }
 	| { readonly kind: "doNotDisturb"; readonly requester: string; readonly groupId: string; readonly on: boolean; readonly sync: boolean };
 
 /** A callback's `data`, validated. */

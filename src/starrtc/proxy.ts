@@ -7,7 +7,14 @@
 
 /** One call to the proxy. Every value non-empty: the proxy refuses empty ones. */
 export interface ProxyCall {
-	readonly name: "syncGroupList" | "addUsersToGroup" | "delUsersFromGroup" | "setPushIgnore" | "unsetPushIgnore" | "pushGroupMsg" | "pushSystemMsgToUsers";
+	readonly name:
+		| "syncGroupList"
+		| "addUsersToGroup"
+		| "delUsersFromGroup"
+		| "setPushIgnore"
+		| "unsetPushIgnore"
+		| "pushGroupMsg"
+		| "pushSystemMsgToUsers";
 	readonly params: Readonly<Record<string, string>>;
 }
 

@@ -17,21 +17,76 @@ describe("who may read", () => {
 			["no Authorization", {}, "TOKEN_MISSING", "this route needs Authorization: Bearer <API_TOKEN or user token>"],
 			["not Bearer", { Authorization: `Basic ${btoa("a:b")}` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
 			["text before Bearer", { Authorization: `xBearer ${valid}` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
-			["a second word after the token", { Authorization: `Bearer ${valid} more` }, "TOKEN_MALFORMED", "Authorization must be `Bearer <token>`"],
+			[
+				"a second word after the token",
+				{ Authorization: `Bearer ${valid} more` },
+				"TOKEN_MALFORMED",
+				"Authorization must be `Bearer <token>`",
+			],
 			["a wrong API token", bearer("not-the-api-token-at-all"), "TOKEN_BAD_SIGNATURE", "not the API token, and not a user token"],
 			["garbage in three parts", bearer("a.b.c"), "TOKEN_MALFORMED", "the token's header or payload is not base64url JSON"],
 			["expired", bearer(await userToken("au-alice", { exp: now() - 10 })), "TOKEN_EXPIRED", "the token has expired"],
-			["signed with another secret", bearer(await userToken("au-alice", {}, "another-secret-0123456789")), "TOKEN_BAD_SIGNATURE", "the token's signature does not match"],
-			["a tampered payload", bearer(`${header}.${b64url({ sub: "au-bob", exp: now() + 600 })}.${valid.split(".")[2]}`), "TOKEN_BAD_SIGNATURE", "the token's signature does not match"],
-			["alg none", bearer(`${b64url({ alg: "none", typ: "JWT" })}.${payload}.`), "TOKEN_ALGORITHM_REFUSED", "alg must be HS256, not \"none\""],
-			["alg HS512", bearer(await sign({ sub: "au-alice", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS512")), "TOKEN_ALGORITHM_REFUSED", "alg must be HS256, not \"HS512\""],
+			[
+				"signed with another secret",
+				bearer(await userToken("au-alice", {}, "another-secret-0123456789")),
+				"TOKEN_BAD_SIGNATURE",
+				"the token's signature does not match",
+			],
+			[
+				"a tampered payload",
+				bearer(`${header}.${b64url({ sub: "au-bob", exp: now() + 600 })}.${valid.split(".")[2]}`),
+				"TOKEN_BAD_SIGNATURE",
+				"the token's signature does not match",
+			],
+			[
+				"alg none",
+				bearer(`${b64url({ alg: "none", typ: "JWT" })}.${payload}.`),
+				"TOKEN_ALGORITHM_REFUSED",
+				'alg must be HS256, not "none"',
+			],
+			[
+				"alg HS512",
+				bearer(await sign({ sub: "au-alice", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS512")),
+				"TOKEN_ALGORITHM_REFUSED",
+				'alg must be HS256, not "HS512"',
+			],
 			["no exp", bearer(await sign({ sub: "au-alice" }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no exp"],
-			["no sub", bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
-			["an empty sub", bearer(await sign({ sub: "", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")), "TOKEN_CLAIMS_MISSING", "the token has no sub (the user id)"],
-			["not valid yet", bearer(await userToken("au-alice", { nbf: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
-			["issued in the future", bearer(await userToken("au-alice", { iat: now() + 600 })), "TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf or iat in the future)"],
-			["typ other than JWT", bearer(`${b64url({ alg: "HS256", typ: "JWS" })}.${payload}.${valid.split(".")[2]}`), "TOKEN_MALFORMED", "the token's header is not a plain HS256 JWT header"],
-			["a crit header", bearer(`${b64url({ alg: "HS256", crit: ["x"] })}.${payload}.${valid.split(".")[2]}`), "TOKEN_MALFORMED", "the token's header is not a plain HS256 JWT header"],
+			[
+				"no sub",
+				bearer(await sign({ exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")),
+				"TOKEN_CLAIMS_MISSING",
+				"the token has no sub (the user id)",
+			],
+			[
+				"an empty sub",
+				bearer(await sign({ sub: "", exp: now() + 600 }, TEST_USER_TOKEN_SECRET, "HS256")),
+				"TOKEN_CLAIMS_MISSING",
+				"the token has no sub (the user id)",
+			],
+			[
+				"not valid yet",
+				bearer(await userToken("au-alice", { nbf: now() + 600 })),
+				"TOKEN_NOT_YET_VALID",
+				"the token is not valid yet (nbf or iat in the future)",
+			],
+			[
+				"issued in the future",
+				bearer(await userToken("au-alice", { iat: now() + 600 })),
+				"TOKEN_NOT_YET_VALID",
+				"the token is not valid yet (nbf or iat in the future)",
+			],
+			[
+				"typ other than JWT",
+				bearer(`${b64url({ alg: "HS256", typ: "JWS" })}.${payload}.${valid.split(".")[2]}`),
+				"TOKEN_MALFORMED",
+				"the token's header is not a plain HS256 JWT header",
+			],
+			[
+				"a crit header",
+				bearer(`${b64url({ alg: "HS256", crit: ["x"] })}.${payload}.${valid.split(".")[2]}`),
+				"TOKEN_MALFORMED",
+				"the token's header is not a plain HS256 JWT header",
+			],
 			["a signature that is not base64url", bearer(`${header}.${payload}.a+b`), "TOKEN_MALFORMED", "the token does not parse as a JWT"],
 		];
 		for (const [name, headers, code, message] of cases) {
@@ -54,6 +109,8 @@ describe("who may read", () => {
 			{ ...env, USER_TOKEN_SECRET: undefined },
 		);
 		expect(response.status).toBe(401);
-		expect(await response.json()).toEqual({ error: { code: "TOKEN_BAD_SIGNATURE", message: "user tokens are not accepted: USER_TOKEN_SECRET is not set" } });
+		expect(await response.json()).toEqual({
+			error: { code: "TOKEN_BAD_SIGNATURE", message: "user tokens are not accepted: USER_TOKEN_SECRET is not set" },
+		});
 	});
 });

@@ -12,7 +12,12 @@ export const asUser = async (sub: string) => ({ Authorization: `Bearer ${await u
 /** What the API answered the app: status and JSON body (fields as the tests read them). */
 export interface AppAnswer {
 	readonly status: number;
-	readonly json: Record<string, unknown> & { groupId?: string; memberCount?: number; result?: string; error?: { code: string; message: string } };
+	readonly json: Record<string, unknown> & {
+		groupId?: string;
+		memberCount?: number;
+		result?: string;
+		error?: { code: string; message: string };
+	};
 }
 
 /** A call to the API as the app's backend (API token, JSON body) through the Worker's fetch handler. */

@@ -35,12 +35,24 @@ describe("the API with a bad setting", () => {
 		]);
 	});
 
-	it("answers anything unexpected thrown in the API as 500 INTERNAL_ERROR on /v1, in the demo shape on the demo URLs", async ({ expect }) => {
-		const broken = { ...env, USER_INDEX: { getByName: () => { throw new Error("no index"); } } } as unknown as SettingsSource;
+	it("answers anything unexpected thrown in the API as 500 INTERNAL_ERROR on /v1, in the demo shape on the demo URLs", async ({
+		expect,
+	}) => {
+		const broken = {
+			...env,
+			USER_INDEX: {
+				getByName: () => {
+					throw new Error("no index");
+				},
+			},
+		} as unknown as SettingsSource;
 		expect(await ask("/v1/users/cf-alice/groups", broken)).toEqual({
 			status: 500,
 			text: JSON.stringify({ error: { code: "INTERNAL_ERROR", message: "Error: no index" } }),
 		});
-		expect(await ask("/group/list.php?userId=cf-alice", broken)).toEqual({ status: 200, text: JSON.stringify({ status: 0, data: "Error: no index" }) });
+		expect(await ask("/group/list.php?userId=cf-alice", broken)).toEqual({
+			status: 200,
+			text: JSON.stringify({ status: 0, data: "Error: no index" }),
+		});
 	});
 });

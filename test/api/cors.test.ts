@@ -15,7 +15,10 @@ describe("CORS (API_CORS_ORIGINS)", () => {
 		const response = await worker.fetch(preflight("https://app.example.com"), env);
 		expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
 		// Not answered as a preflight at all: OPTIONS is then just a method no route takes.
-		expect([response.status, await response.json()]).toEqual([404, { error: { code: "NOT_FOUND", message: "no API route OPTIONS /v1/users/alice/groups" } }]);
+		expect([response.status, await response.json()]).toEqual([
+			404,
+			{ error: { code: "NOT_FOUND", message: "no API route OPTIONS /v1/users/alice/groups" } },
+		]);
 	});
 
 	it("a listed origin may read with an Authorization header; others get no grant", async ({ expect }) => {
@@ -28,7 +31,9 @@ describe("CORS (API_CORS_ORIGINS)", () => {
 		expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
 	});
 
-	it("an origin that only looks like an allowed one gets no grant, on the preflight or the request; the allowed one still does", async ({ expect }) => {
+	it("an origin that only looks like an allowed one gets no grant, on the preflight or the request; the allowed one still does", async ({
+		expect,
+	}) => {
 		const request = (origin: string) => new Request("http://aec.test/v1/users/alice/groups", { headers: { Origin: origin, ...asApp } });
 		const grant = (response: Response) => response.headers.get("Access-Control-Allow-Origin");
 		// A longer host, a prefix or a suffix of the host, another scheme, another port, a subdomain.
@@ -60,12 +65,18 @@ describe("CORS (API_CORS_ORIGINS)", () => {
 	});
 
 	it("an allowed origin's GET carries the grant too", async ({ expect }) => {
-		const response = await worker.fetch(new Request("http://aec.test/v1/openapi.json", { headers: { Origin: "https://app.example.com" } }), withCors);
+		const response = await worker.fetch(
+			new Request("http://aec.test/v1/openapi.json", { headers: { Origin: "https://app.example.com" } }),
+			withCors,
+		);
 		expect([response.status, response.headers.get("Access-Control-Allow-Origin")]).toEqual([200, "https://app.example.com"]);
 	});
 
 	it("never touches the AEC callbacks", async ({ expect }) => {
-		const response = await worker.fetch(new Request("http://aec.test/healthz", { headers: { Origin: "https://app.example.com" } }), withCors);
+		const response = await worker.fetch(
+			new Request("http://aec.test/healthz", { headers: { Origin: "https://app.example.com" } }),
+			withCors,
+		);
 		expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
 	});
 });

@@ -4,7 +4,13 @@ import { createGroup, drainOutbox, indexedGroups, post, roster, syncAll } from "
 
 const put = (groupId: string, body: unknown, query = "") => appCall("PUT", `/v1/groups/${groupId}${query}`, body);
 
-const sample = { creator: "im-alice", name: "from the sample", members: ["im-bob", "im-alice", "im-carol"], doNotDisturb: ["im-carol"], createdAt: "2024-05-01T10:00:00Z" };
+const sample = {
+	creator: "im-alice",
+	name: "from the sample",
+	members: ["im-bob", "im-alice", "im-carol"],
+	doNotDisturb: ["im-carol"],
+	createdAt: "2024-05-01T10:00:00Z",
+};
 
 describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
 	it("creates it with the creator first and its DND flags, answers SYNC_ALL as before, and feeds the index", async ({ expect }) => {
@@ -32,7 +38,10 @@ describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
 		const base = { ...sample, doNotDisturb: ["im-carol", "im-bob"] };
 		await put("4006", base);
 		// A DND flag of someone who is not a member is dropped, as the first import dropped it: the same content.
-		expect(await put("4006", { ...base, doNotDisturb: ["im-bob", "im-carol", "im-zed"] })).toMatchObject({ status: 200, json: { result: "unchanged" } });
+		expect(await put("4006", { ...base, doNotDisturb: ["im-bob", "im-carol", "im-zed"] })).toMatchObject({
+			status: 200,
+			json: { result: "unchanged" },
+		});
 		const others = {
 			creator: { ...base, creator: "im-bob" },
 			name: { ...base, name: "renamed" },
@@ -50,7 +59,10 @@ describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
 
 	it("an overwrite keeps the group in the index of the members who stay, and takes it from those who leave", async ({ expect }) => {
 		await put("4007", sample);
-		expect(await put("4007", { ...sample, members: ["im-dave", "im-bob"] }, "?overwrite=true")).toMatchObject({ status: 200, json: { result: "replaced" } });
+		expect(await put("4007", { ...sample, members: ["im-dave", "im-bob"] }, "?overwrite=true")).toMatchObject({
+			status: 200,
+			json: { result: "replaced" },
+		});
 		await drainOutbox("4007");
 		const groupsOf = async (user: string) => (await indexedGroups(user)).some((g) => g.groupId === "4007");
 		expect(await Promise.all(["im-alice", "im-bob", "im-carol", "im-dave"].map(groupsOf))).toEqual([true, true, false, true]);

@@ -13,7 +13,9 @@ describe("/v1/openapi.json", () => {
 		expect(answer.status).toBe(200);
 		const doc = answer.json as { openapi: string; paths: Record<string, Record<string, unknown>> };
 		expect(doc.openapi).toMatch(/^3\./);
-		const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+		const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+			Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+		);
 		const routed = api.routes
 			.filter((r) => r.path.startsWith("/v1/") && !r.path.includes("*") && r.method !== "ALL")
 			.map((r) => `${r.method} ${openApiPath(r.path)}`);

@@ -27,7 +27,7 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		expect((await read("/group/list.php?userId=nobody-at-all", asApp)).text).toBe('{"status":1,"data":[]}');
 	});
 
-	it("members.php: the members in join order and the asking user's DND as \"1\"/\"0\"; members only", async ({ expect }) => {
+	it('members.php: the members in join order and the asking user\'s DND as "1"/"0"; members only', async ({ expect }) => {
 		const id = await createGroup("mb-alice", ["mb-alice", "mb-bob", "mb-carol"]);
 		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "mb-bob", groupId: id });
 		const bob = await read(`/group/members.php?userId=mb-bob&groupId=${id}`, asApp);
@@ -48,7 +48,10 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		const id = await createGroup("pr-alice", ["pr-alice", "pr-bob"]);
 		await drainOutbox(id);
 		const closed = await read("/group/list.php?userId=pr-alice");
-		expect([closed.status, closed.text]).toEqual([401, '{"status":0,"data":"this route needs Authorization: Bearer <API_TOKEN or user token>"}']);
+		expect([closed.status, closed.text]).toEqual([
+			401,
+			'{"status":0,"data":"this route needs Authorization: Bearer <API_TOKEN or user token>"}',
+		]);
 		const own = await read("/group/list.php?userId=pr-alice", await asUser("pr-alice"));
 		expect((own.json as { data: unknown[] }).data).toHaveLength(1);
 		const other = await read("/group/list.php?userId=pr-alice", await asUser("pr-bob"));
@@ -62,7 +65,10 @@ describe("the StarRTC demo apps' two URLs, in the sample server's shapes", () =>
 		const open = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice"), { ...env, PUBLIC_READS: "true" });
 		expect(await open.text()).toBe(`{"status":1,"data":[{"groupName":"g","creator":"pr-alice","groupId":"${id}"}]}`);
 		// Open to the anonymous, not to another user's token.
-		const foreign = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice", { headers: await asUser("pr-bob") }), { ...env, PUBLIC_READS: "true" });
+		const foreign = await worker.fetch(new Request("http://aec.test/group/list.php?userId=pr-alice", { headers: await asUser("pr-bob") }), {
+			...env,
+			PUBLIC_READS: "true",
+		});
 		expect(foreign.status).toBe(403);
 	});
 });
@@ -74,7 +80,14 @@ describe("/v1 reads", () => {
 		expect(answer.status).toBe(200);
 		const info = answer.json as Record<string, unknown>;
 		// No STARRTC_PROXY_URL in this project: nothing is ever pending for StarRTC.
-		expect(info).toMatchObject({ groupId: id, name: "Book club", creator: "v1-alice", memberCount: 2, version: 1, starrtc: { proxy: false, pending: false } });
+		expect(info).toMatchObject({
+			groupId: id,
+			name: "Book club",
+			creator: "v1-alice",
+			memberCount: 2,
+			version: 1,
+			starrtc: { proxy: false, pending: false },
+		});
 		expect(Date.parse(String(info.createdAt))).toBeGreaterThan(Date.now() - 60_000);
 		// What StarRTC was told is the app's business: a member's token reads the rest, without it.
 		const asMember = await read(`/v1/groups/${id}`, await asUser("v1-bob"));

@@ -45,8 +45,12 @@ describe("reads", () => {
 	it("a limit outside 1–1000 or not plain digits", async ({ expect }) => {
 		const { id } = await setup();
 		for (const limit of ["0", "1001", "-1", "1e2", "5.0", "+5", "%205", "", "0x10", "5x"]) {
-			expect(await ask("GET", `/v1/users/rx-alice/groups?limit=${limit}`), limit).toEqual(badRequest("limit must be an integer from 1 to 1000"));
-			expect(await ask("GET", `/v1/groups/${id}/members?limit=${limit}`), limit).toEqual(badRequest("limit must be an integer from 1 to 1000"));
+			expect(await ask("GET", `/v1/users/rx-alice/groups?limit=${limit}`), limit).toEqual(
+				badRequest("limit must be an integer from 1 to 1000"),
+			);
+			expect(await ask("GET", `/v1/groups/${id}/members?limit=${limit}`), limit).toEqual(
+				badRequest("limit must be an integer from 1 to 1000"),
+			);
 		}
 		for (const limit of ["1", "1000", "007"]) {
 			expect((await ask("GET", `/v1/users/rx-alice/groups?limit=${limit}`)).status, limit).toBe(200);
@@ -57,8 +61,12 @@ describe("reads", () => {
 	it("malformed ids, cursors and paths", async ({ expect }) => {
 		const { id } = await setup();
 		expect(await ask("GET", "/v1/users/a%22b/groups")).toEqual(badRequest("userId holds a quote or a backslash"));
-		expect(await ask("GET", "/v1/groups/abc")).toEqual(badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"));
-		expect(await ask("GET", "/v1/groups/0/members")).toEqual(badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"));
+		expect(await ask("GET", "/v1/groups/abc")).toEqual(
+			badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"),
+		);
+		expect(await ask("GET", "/v1/groups/0/members")).toEqual(
+			badRequest("groupId is not a group id (a decimal integer from 1 to 9007199254740991)"),
+		);
 		expect(await ask("GET", `/v1/groups/${id}/members?cursor=x`)).toEqual(badRequest("cursor is not one this API returned"));
 		expect(await ask("GET", "/v1/users/rx-alice/groups?cursor=x")).toEqual(badRequest("cursor is not one this API returned"));
 		expect(await ask("GET", "/v1/nothing")).toEqual(refused(404, "NOT_FOUND", "no API route GET /v1/nothing"));
@@ -109,7 +117,11 @@ describe("changes", () => {
 		const user = await asUser("rx-alice");
 		const forbidden = refused(403, "FORBIDDEN", "only the app's backend (API_TOKEN) changes groups");
 		// 20,001 ids, under 4 MiB: read first, it was GROUP_FULL. Over 4 MiB, or not JSON: BAD_REQUEST.
-		const overFull = { creator: "rx-alice", members: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`), userIds: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`) };
+		const overFull = {
+			creator: "rx-alice",
+			members: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`),
+			userIds: Array.from({ length: 20001 }, (_, i) => `rx-m${i}`),
+		};
 		const huge = JSON.stringify({ creator: "rx-alice", userIds: ["rx-bob"], name: "x".repeat(4 * 1024 * 1024) });
 		const withBody: [string, string][] = [
 			["POST", "/v1/groups"],
@@ -158,14 +170,27 @@ describe("changes", () => {
 			["POST", `/v1/groups/${id}/members`, { userIds: [5] }, "an id in userIds is empty"],
 			["POST", `/v1/groups/${id}/members/remove`, { userIds: ["ok", ""] }, "an id in userIds is empty"],
 			["DELETE", `/v1/groups/${id}/members/a%22b`, undefined, "userId holds a quote or a backslash"],
-			["PUT", "/v1/groups/abc", { creator: "rx-a", createdAt: 0 }, "groupId is not a group id (a decimal integer from 1 to 9007199254740991)"],
+			[
+				"PUT",
+				"/v1/groups/abc",
+				{ creator: "rx-a", createdAt: 0 },
+				"groupId is not a group id (a decimal integer from 1 to 9007199254740991)",
+			],
 			["PUT", "/v1/groups/7777777", { createdAt: 0 }, "creator is empty"],
-			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, doNotDisturb: "x" }, "doNotDisturb must be a non-empty array of user ids"],
+			[
+				"PUT",
+				"/v1/groups/7777777",
+				{ creator: "rx-a", createdAt: 0, doNotDisturb: "x" },
+				"doNotDisturb must be a non-empty array of user ids",
+			],
 			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, members: {} }, "members must be a non-empty array of user ids"],
 			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, name: [] }, "name must be a string of at most 64 KiB"],
-			...[undefined, "nope", -1, 1.5, true].map(
-				(createdAt): [string, string, unknown, string] => ["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt }, "createdAt must be a time (ms since 1970, or an ISO date)"],
-			),
+			...[undefined, "nope", -1, 1.5, true].map((createdAt): [string, string, unknown, string] => [
+				"PUT",
+				"/v1/groups/7777777",
+				{ creator: "rx-a", createdAt },
+				"createdAt must be a time (ms since 1970, or an ISO date)",
+			]),
 			["POST", "/v1/messages", { toUsers: [], msg: "m", digest: "d" }, "toUsers must be a non-empty array of user ids"],
 			["POST", "/v1/messages", { toUsers: [""], msg: "m", digest: "d" }, "an id in toUsers is empty"],
 			["POST", "/v1/messages", { toUsers: ["rx-bob"], msg: "", digest: "d" }, "msg and digest must be non-empty strings"],
@@ -197,18 +222,43 @@ describe("changes", () => {
 		const cases: [string, string, unknown, ReturnType<typeof refused>][] = [
 			["POST", "/v1/groups", { creator: "rx-a", members: many(20000) }, refused(409, "GROUP_FULL", "20001 members; the limit is 20000")],
 			["POST", `/v1/groups/${id}/members`, { userIds: many(20001) }, refused(409, "GROUP_FULL", "20001 ids; a group holds at most 20000")],
-			["PUT", "/v1/groups/7777777", { creator: "rx-a", createdAt: 0, members: many(20000) }, refused(409, "GROUP_FULL", "more than 20000 members")],
+			[
+				"PUT",
+				"/v1/groups/7777777",
+				{ creator: "rx-a", createdAt: 0, members: many(20000) },
+				refused(409, "GROUP_FULL", "more than 20000 members"),
+			],
 			["POST", "/v1/groups/999999999/members", { userIds: ["rx-c"] }, refused(404, "UNKNOWN_GROUP", "no such group")],
 			["DELETE", `/v1/groups/${id}/members/rx-alice`, undefined, refused(409, "REMOVE_CREATOR", "the creator cannot be removed")],
-			["POST", `/v1/groups/${id}/members/remove`, { userIds: ["rx-bob", "rx-alice"] }, refused(409, "REMOVE_CREATOR", "the creator cannot be removed")],
+			[
+				"POST",
+				`/v1/groups/${id}/members/remove`,
+				{ userIds: ["rx-bob", "rx-alice"] },
+				refused(409, "REMOVE_CREATOR", "the creator cannot be removed"),
+			],
 			["PUT", `/v1/groups/${id}/members/rx-zed/dnd`, undefined, refused(404, "NO_SUCH_MEMBER", "rx-zed is not a member")],
 			["DELETE", `/v1/groups/${id}/members/rx-zed/dnd`, undefined, refused(404, "NO_SUCH_MEMBER", "rx-zed is not a member")],
 			["DELETE", `/v1/groups/${deleted}`, undefined, refused(404, "UNKNOWN_GROUP", "no such group")],
 			["POST", `/v1/groups/${id}/messages`, { msg: "m", digest: "d" }, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
 			["POST", "/v1/groups/999999999/messages", { msg: "m", digest: "d" }, refused(404, "UNKNOWN_GROUP", "no such group")],
-			["POST", "/v1/messages", { toUsers: ["rx-bob"], msg: "m", digest: "d" }, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
-			["PUT", `/v1/groups/${id}`, { creator: "rx-zed", createdAt: 0 }, refused(409, "GROUP_EXISTS", `group ${id} is here with other content; ?overwrite=true replaces it`)],
-			["PUT", `/v1/groups/${deleted}`, { creator: "rx-alice", createdAt: 0 }, refused(410, "GROUP_DELETED", `group ${deleted} was deleted here and never comes back`)],
+			[
+				"POST",
+				"/v1/messages",
+				{ toUsers: ["rx-bob"], msg: "m", digest: "d" },
+				refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set"),
+			],
+			[
+				"PUT",
+				`/v1/groups/${id}`,
+				{ creator: "rx-zed", createdAt: 0 },
+				refused(409, "GROUP_EXISTS", `group ${id} is here with other content; ?overwrite=true replaces it`),
+			],
+			[
+				"PUT",
+				`/v1/groups/${deleted}`,
+				{ creator: "rx-alice", createdAt: 0 },
+				refused(410, "GROUP_DELETED", `group ${deleted} was deleted here and never comes back`),
+			],
 		];
 		for (const [method, path, body, answer] of cases) {
 			expect(await ask(method, path, body), `${method} ${path}`).toEqual(answer);
@@ -219,7 +269,9 @@ describe("changes", () => {
 describe("the log", () => {
 	afterEach(() => vi.restoreAllMocks());
 
-	it("a change the group fails to store is a 500 INTERNAL_ERROR, and its long reason is logged cut to 200 characters", async ({ expect }) => {
+	it("a change the group fails to store is a 500 INTERNAL_ERROR, and its long reason is logged cut to 200 characters", async ({
+		expect,
+	}) => {
 		const { id } = await setup();
 		const message = `disk full ${"z".repeat(300)}`;
 		await failStatements(env.GROUPS.getByName(id), /INSERT/, { message });

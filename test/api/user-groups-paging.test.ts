@@ -30,10 +30,17 @@ async function allPages(userId: string, limit: number): Promise<Listed[]> {
 }
 
 describe("a user's groups page cleanly when ids of different lengths share a join time", () => {
-	it("GET /v1/users/{u}/groups: imported groups 99999 and 100000 (and 7, 1000000) joined in one millisecond come once each, in join order, at every page size", async ({ expect }) => {
+	it("GET /v1/users/{u}/groups: imported groups 99999 and 100000 (and 7, 1000000) joined in one millisecond come once each, in join order, at every page size", async ({
+		expect,
+	}) => {
 		const user = "pl-len-u";
 		const imported = (groupId: string) =>
-			appCall("PUT", `/v1/groups/${groupId}`, { creator: "pl-len-owner", name: `g${groupId}`, members: [user], createdAt: "2024-05-01T10:00:00Z" });
+			appCall("PUT", `/v1/groups/${groupId}`, {
+				creator: "pl-len-owner",
+				name: `g${groupId}`,
+				members: [user],
+				createdAt: "2024-05-01T10:00:00Z",
+			});
 		const start = Date.now();
 		const tied = ["99999", "100000", "7", "1000000"];
 		vi.useFakeTimers({ toFake: ["Date"] });
@@ -55,16 +62,31 @@ describe("a user's groups page cleanly when ids of different lengths share a joi
 		// Join order: 5000 first, 55 last, the tied four in between at one and the same time.
 		expect(whole[0]?.groupId).toBe("5000");
 		expect(whole[5]?.groupId).toBe("55");
-		expect(whole.slice(1, 5).map((g) => g.groupId).sort()).toEqual([...tied].sort());
+		expect(
+			whole
+				.slice(1, 5)
+				.map((g) => g.groupId)
+				.sort(),
+		).toEqual([...tied].sort());
 		expect(new Set(whole.slice(1, 5).map((g) => g.joinedAt))).toEqual(new Set([new Date(start + 1).toISOString()]));
 		for (const limit of [1, 2, 3, 4, 5]) expect(await allPages(user, limit), `limit=${limit}`).toEqual(whole);
 	});
 
-	it("list.php, which reads the index 1,000 at a time: 1,001 groups with ids 99500–100500 joined in one millisecond come once each", async ({ expect }) => {
+	it("list.php, which reads the index 1,000 at a time: 1,001 groups with ids 99500–100500 joined in one millisecond come once each", async ({
+		expect,
+	}) => {
 		// Fed straight into the user's index shard, as 1,001 imports in one millisecond would.
 		const user = "pl-len-many";
 		const ids = Array.from({ length: 1001 }, (_, i) => String(99500 + i));
-		const deltas: MembershipDelta[] = ids.map((groupId) => ({ groupId, version: 1, at: 1_700_000_000_000, name: `g${groupId}`, creator: "c", deleted: false, users: [[user, Membership.In]] }));
+		const deltas: MembershipDelta[] = ids.map((groupId) => ({
+			groupId,
+			version: 1,
+			at: 1_700_000_000_000,
+			name: `g${groupId}`,
+			creator: "c",
+			deleted: false,
+			users: [[user, Membership.In]],
+		}));
 		const applied = await env.USER_INDEX.getByName(shardOf(user, Number(env.INDEX_SHARDS))).apply(deltas);
 		expect(applied.ok).toBe(true);
 

@@ -39,16 +39,16 @@ const scenario = [
 	["G4", { action: "AEC_GROUP_CREATE", userId: "carol", addUsers: "carol,erin", userDefineData: "back\\slash" }],
 	["G5", { action: "AEC_GROUP_CREATE", userId: "dave", addUsers: "dave,alice,alice", userDefineData: "to delete" }],
 	["G6", { action: "AEC_GROUP_CREATE", userId: "erin", addUsers: "erin,u_x,42,42", userDefineData: "a+b 100%" }],
-	[, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "dave" }],
-	[, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "bob" }],
-	[, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "" }],
-	[, { action: "AEC_GROUP_ADD_USER", userId: "erin", groupId: "G6", addUsers: "alice" }],
-	[, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: "G1" }],
-	[, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "carol", groupId: "G2" }],
-	[, { action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "carol", groupId: "G2" }],
-	[, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "dave", groupId: "G2" }],
-	[, { action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: "G1", removeUsers: "carol" }],
-	[, { action: "AEC_GROUP_DEL", userId: "dave", groupId: "G5" }],
+	[undefined, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "dave" }],
+	[undefined, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "bob" }],
+	[undefined, { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "G1", addUsers: "" }],
+	[undefined, { action: "AEC_GROUP_ADD_USER", userId: "erin", groupId: "G6", addUsers: "alice" }],
+	[undefined, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: "G1" }],
+	[undefined, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "carol", groupId: "G2" }],
+	[undefined, { action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "carol", groupId: "G2" }],
+	[undefined, { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "dave", groupId: "G2" }],
+	[undefined, { action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: "G1", removeUsers: "carol" }],
+	[undefined, { action: "AEC_GROUP_DEL", userId: "dave", groupId: "G5" }],
 ];
 
 const users = ["alice", "bob", "carol", "dave", "erin", "007", "42", "u_x", "ALICE", "nobody"];
@@ -79,7 +79,11 @@ async function callback(t, fields) {
 	const data = withIds(t, JSON.stringify(fields));
 	let body = `data=${encodeURIComponent(data)}`;
 	if (t.guard) body += `&sign=${encodeURIComponent(createHmac("sha1", t.guard).update(data).digest("base64"))}`;
-	const response = await fetch(`${t.base}/eventCenter.php`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body });
+	const response = await fetch(`${t.base}/eventCenter.php`, {
+		method: "POST",
+		headers: { "Content-Type": "application/x-www-form-urlencoded" },
+		body,
+	});
 	return response.text();
 }
 
@@ -104,7 +108,8 @@ function diff(a, b, path = "", out = []) {
 		if (ka.join() !== kb.join()) out.push(`${path || "."}: keys ${ka.join(",")} vs ${kb.join(",")}`);
 		for (const k of ka) if (k in b) diff(a[k], b[k], `${path}.${k}`, out);
 	} else if (kind(a) === "array") {
-		const same = (x, y) => JSON.stringify(x.map((i) => JSON.stringify(i)).sort()) === JSON.stringify(y.map((i) => JSON.stringify(i)).sort());
+		const same = (x, y) =>
+			JSON.stringify(x.map((i) => JSON.stringify(i)).sort()) === JSON.stringify(y.map((i) => JSON.stringify(i)).sort());
 		if (a.length === b.length && same(a, b) && JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path}: same items, other order`);
 		else if (a.length !== b.length) out.push(`${path}: ${a.length} items vs ${b.length}`);
 		for (let i = 0; i < Math.min(a.length, b.length); i++) diff(a[i], b[i], `${path}[${i}]`, out);
@@ -146,7 +151,10 @@ for (const path of reads) {
 	const diffs = [];
 	if (a.status !== b.status) diffs.push(`HTTP ${a.status} vs ${b.status}`);
 	if (a.json === undefined || b.json === undefined) {
-		if (a.text !== b.text) diffs.push(`${a.json === undefined ? "sample not JSON" : ""}${a.json === undefined && b.json === undefined ? ", " : ""}${b.json === undefined ? "ours not JSON" : ""}`);
+		if (a.text !== b.text)
+			diffs.push(
+				`${a.json === undefined ? "sample not JSON" : ""}${a.json === undefined && b.json === undefined ? ", " : ""}${b.json === undefined ? "ours not JSON" : ""}`,
+			);
 	} else diffs.push(...diff(a.json, b.json));
 	report.reads.push({ path, sample: a, ours: b, diffs });
 	if (!diffs.length) {
@@ -156,5 +164,7 @@ for (const path of reads) {
 		console.log(`≠ ${path}\n    sample ${a.status} ${a.text}\n    ours   ${b.status} ${b.text}\n    ${diffs.join("\n    ")}`);
 	}
 }
-console.log(`${same} of ${reads.length} reads answered the same; content types: sample ${report.reads[0]?.sample.type}, ours ${report.reads[0]?.ours.type}`);
+console.log(
+	`${same} of ${reads.length} reads answered the same; content types: sample ${report.reads[0]?.sample.type}, ours ${report.reads[0]?.ours.type}`,
+);
 if (opt.out) writeFileSync(opt.out, `${JSON.stringify(report, null, "\t")}\n`);

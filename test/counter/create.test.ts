@@ -60,13 +60,22 @@ describe("retry-safe create", () => {
 		const key = "0".repeat(64);
 		// A create whose id was minted, but whose group call never completed.
 		const minted = await runInDurableObject(env.GROUP_IDS.getByName("ids"), (_, state) => {
-			const id = state.storage.sql
-				.exec<{ value: number }>("UPDATE next_group_id SET value = value + 1 RETURNING value")
-				.one().value;
-			state.storage.sql.exec("INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)", key, String(id), Date.now());
+			const id = state.storage.sql.exec<{ value: number }>("UPDATE next_group_id SET value = value + 1 RETURNING value").one().value;
+			state.storage.sql.exec(
+				"INSERT INTO recent_creates (create_key, group_id, received_at) VALUES (?, ?, ?)",
+				key,
+				String(id),
+				Date.now(),
+			);
 			return String(id);
 		});
-		const finished = await env.GROUP_IDS.getByName("ids").createGroup({ creator: "alice", members: ["alice"], userDefineData: "", createKey: key, origin: "starrtc" });
+		const finished = await env.GROUP_IDS.getByName("ids").createGroup({
+			creator: "alice",
+			members: ["alice"],
+			userDefineData: "",
+			createKey: key,
+			origin: "starrtc",
+		});
 		expect(finished).toEqual({ ok: true, value: minted });
 		expect(await syncAll(minted)).toBe(roster("alice"));
 	});
@@ -84,12 +93,16 @@ describe("retry-safe create", () => {
 		const counter = env.GROUP_IDS.getByName("ids");
 		await runInDurableObject(counter, (_, state) => {
 			state.storage.sql.exec("DROP TABLE recent_creates");
-			state.storage.sql.exec("CREATE TABLE recent_creates (create_key TEXT PRIMARY KEY, group_id TEXT NOT NULL, received_at INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0)");
+			state.storage.sql.exec(
+				"CREATE TABLE recent_creates (create_key TEXT PRIMARY KEY, group_id TEXT NOT NULL, received_at INTEGER NOT NULL, created INTEGER NOT NULL DEFAULT 0)",
+			);
 		});
 		await evictDurableObject(counter);
 		const first = idOf((await create({ userDefineData: "after-upgrade" })).body);
 		expect(idOf((await create({ userDefineData: "after-upgrade" })).body)).toBe(first);
-		const columns = await runInDurableObject(counter, (_, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('recent_creates')").toArray());
+		const columns = await runInDurableObject(counter, (_, state) =>
+			state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('recent_creates')").toArray(),
+		);
 		expect(columns.map((c) => c.name)).toContain("fingerprint");
 	});
 });

@@ -6,7 +6,13 @@ import { createGroup, failStatements } from "../helpers";
 
 // What reaches the operator (the log line of an INTERNAL_ERROR) when an object fails: values, not thrown errors.
 const counter = () => env.GROUP_IDS.getByName("ids");
-const request = (createKey: string) => ({ creator: "alice", members: ["alice"], userDefineData: "", createKey, origin: "starrtc" as const });
+const request = (createKey: string) => ({
+	creator: "alice",
+	members: ["alice"],
+	userDefineData: "",
+	createKey,
+	origin: "starrtc" as const,
+});
 const internal = (reason: string) => ({ ok: false, code: "INTERNAL_ERROR", reason });
 
 describe("failures inside the objects are returned with their reason", () => {
@@ -37,6 +43,8 @@ describe("failures inside the objects are returned with their reason", () => {
 	});
 
 	it("a call to an object that throws, not retryable", async ({ expect }) => {
-		expect(await callObject(() => Promise.reject(new Error("overloaded")))).toEqual(internal("durable object call failed: Error: overloaded"));
+		expect(await callObject(() => Promise.reject(new Error("overloaded")))).toEqual(
+			internal("durable object call failed: Error: overloaded"),
+		);
 	});
 });

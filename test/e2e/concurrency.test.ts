@@ -18,7 +18,12 @@ describe("concurrency over HTTP", () => {
 	it("loses nothing, and every *_AND_SYNC_ALL answer is a state that really existed", { timeout: 120_000 }, async ({ expect }) => {
 		const setters = Array.from({ length: 50 }, (_, i) => `a${i}`); // DND goes on during the storm
 		const clearers = Array.from({ length: 50 }, (_, i) => `b${i}`); // DND goes off during the storm
-		const created = await call({ action: "AEC_GROUP_CREATE", userId: "owner", addUsers: ["owner", ...setters, ...clearers].join(","), userDefineData: "storm" });
+		const created = await call({
+			action: "AEC_GROUP_CREATE",
+			userId: "owner",
+			addUsers: ["owner", ...setters, ...clearers].join(","),
+			userDefineData: "storm",
+		});
 		const groupId = /"data":"(\d+)"/.exec(created)?.[1] ?? "";
 		for (const userId of clearers) await call({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId, groupId });
 
@@ -73,8 +78,14 @@ describe("concurrency over HTTP", () => {
 		for (let i = 1; i < states.length; i++) {
 			const [before, after] = [states[i - 1], states[i]];
 			if (!before || !after) continue;
-			expect(before.set.every((u) => after.set.includes(u)), `DND on went back between answers ${i - 1} and ${i}`).toBe(true);
-			expect(before.cleared.every((u) => after.cleared.includes(u)), `DND off went back between answers ${i - 1} and ${i}`).toBe(true);
+			expect(
+				before.set.every((u) => after.set.includes(u)),
+				`DND on went back between answers ${i - 1} and ${i}`,
+			).toBe(true);
+			expect(
+				before.cleared.every((u) => after.cleared.includes(u)),
+				`DND off went back between answers ${i - 1} and ${i}`,
+			).toBe(true);
 		}
 	});
 });

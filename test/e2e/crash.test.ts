@@ -23,7 +23,12 @@ describe("a crash in the middle of writes", () => {
 		const url = dev.url;
 		const groups: string[] = [];
 		for (let g = 0; g < 4; g++) {
-			const body = await callback(url, TOKEN, { action: "AEC_GROUP_CREATE", userId: "owner", addUsers: Array.from({ length: 20 }, (_, i) => `m${i}`).join(","), userDefineData: `crash${g}` });
+			const body = await callback(url, TOKEN, {
+				action: "AEC_GROUP_CREATE",
+				userId: "owner",
+				addUsers: Array.from({ length: 20 }, (_, i) => `m${i}`).join(","),
+				userDefineData: `crash${g}`,
+			});
 			groups.push(/"data":"(\d+)"/.exec(body)?.[1] ?? "");
 		}
 		const acknowledged = { added: new Map<string, string[]>(), ignoring: new Map<string, string[]>() };
@@ -39,7 +44,9 @@ describe("a crash in the middle of writes", () => {
 				const g = groups[(w + i) % groups.length] ?? "";
 				const dnd = i % 5 === 4;
 				const user = dnd ? `m${(w + i) % 20}` : `w${w}-${i}`;
-				const fields = dnd ? { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: user, groupId: g } : { action: "AEC_GROUP_ADD_USER", userId: "owner", groupId: g, addUsers: user };
+				const fields = dnd
+					? { action: "AEC_SET_GROUP_PUSH_IGNORE", userId: user, groupId: g }
+					: { action: "AEC_GROUP_ADD_USER", userId: "owner", groupId: g, addUsers: user };
 				sent++;
 				const answer = await callbackUnlessCrashed(url, TOKEN, fields);
 				if (answer === undefined) return; // the connection died with the server: that answer never came

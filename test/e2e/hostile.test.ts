@@ -26,10 +26,15 @@ const stamp = (value: object) => JSON.stringify({ ts: unixNow(), ...value });
 const json = (value: object) => signed(stamp(value));
 /** A create as StarRTC's servers send it: the name pasted in unescaped, bare when it starts with { or [. */
 const starRtcCreate = (name: string) =>
-	signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,bob","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`);
+	signed(
+		`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,bob","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`,
+	);
 
 /** Sends one request; the shared checker sees every answer (404 or 405 only for what StarRTC never sends). */
-function send({ method = "POST", path = "/eventCenter", contentType = "application/x-www-form-urlencoded", body, query }: Raw, nonCallbackStatus?: 404 | 405) {
+function send(
+	{ method = "POST", path = "/eventCenter", contentType = "application/x-www-form-urlencoded", body, query }: Raw,
+	nonCallbackStatus?: 404 | 405,
+) {
 	const init: RequestInit = { method, headers: body === undefined ? {} : { "Content-Type": contentType }, body };
 	return exchange(`${dev.url}${path}${query ? `?${query}` : ""}`, init, nonCallbackStatus);
 }
@@ -63,7 +68,11 @@ function corpus(): [string, Raw, string, (string | RegExp)?][] {
 		["data null", { body: signed("null") }, "BAD_JSON"],
 		["data a string", { body: signed('"AEC_GROUP_SYNC_ALL"') }, "BAD_JSON"],
 		["data deeply nested arrays", { body: signed(nested(100000)) }, "BAD_JSON"],
-		["groupId deeply nested", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":${nested(50000)}}`) }, "MALFORMED_ARGUMENT"],
+		[
+			"groupId deeply nested",
+			{ body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":${nested(50000)}}`) },
+			"MALFORMED_ARGUMENT",
+		],
 		["action a number", { body: json({ action: 42, groupId: g }) }, "UNKNOWN_ACTION"],
 		["action an array", { body: json({ action: ["AEC_GROUP_SYNC_ALL"], groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["action an object", { body: json({ action: { name: "AEC_GROUP_SYNC_ALL" }, groupId: g }) }, "MALFORMED_ARGUMENT"],
@@ -88,34 +97,118 @@ function corpus(): [string, Raw, string, (string | RegExp)?][] {
 		["groupId never minted", { body: json({ ...sync, groupId: "987654321" }) }, "UNKNOWN_GROUP"],
 		["groupId a number (accepted)", { body: json({ ...sync, groupId: Number(g) }) }, "OK", synced],
 		["userId missing", { body: json({ action: "AEC_GROUP_DEL", groupId: g }) }, "MALFORMED_ARGUMENT"],
-		["userId an array", { body: json({ action: "AEC_GROUP_ADD_USER", userId: ["alice"], groupId: g, addUsers: "x" }) }, "MALFORMED_ARGUMENT"],
-		["userId an object", { body: json({ action: "AEC_GROUP_ADD_USER", userId: { id: "alice" }, groupId: g, addUsers: "x" }) }, "MALFORMED_ARGUMENT"],
+		[
+			"userId an array",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: ["alice"], groupId: g, addUsers: "x" }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"userId an object",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: { id: "alice" }, groupId: g, addUsers: "x" }) },
+			"MALFORMED_ARGUMENT",
+		],
 		["userId a boolean", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: true, groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId empty", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "", groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId only spaces", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "   ", groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId with a comma", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice,bob", groupId: g }) }, "MALFORMED_ARGUMENT"],
 		["userId too long", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "a".repeat(129), groupId: g }) }, "MALFORMED_ARGUMENT"],
-		["userId with a bell", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "ali\u0007ce", groupId: g }) }, "MALFORMED_ARGUMENT"],
-		["userId with a newline", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\nbob", groupId: g }) }, "MALFORMED_ARGUMENT"],
-		["userId with a quote (StarRTC would cut the list there)", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: 'x,q"uote' }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with a backslash", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "back\\slash" }) }, "MALFORMED_ARGUMENT"],
-		["userId with a trailing no-break space", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\u00a0", groupId: g }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with a zero-width space", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,\u200by" }) }, "MALFORMED_ARGUMENT"],
-		["addUsers an array", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ["x"] }) }, "MALFORMED_ARGUMENT"],
-		["addUsers an object", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: { x: 1 } }) }, "MALFORMED_ARGUMENT"],
-		["addUsers only commas", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ",,, ,," }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with NUL", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,y\u0000z" }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with an unpaired surrogate", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x,\\ud800y"}`) }, "MALFORMED_ARGUMENT"],
-		["addUsers with an over-long id", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: `x,${"测".repeat(43)}` }) }, "MALFORMED_ARGUMENT"],
-		["addUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: many(20001) }) }, "GROUP_FULL"],
-		["removeUsers with 20,001 ids", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: many(20001) }) }, "MALFORMED_ARGUMENT"],
-		["removeUsers a boolean", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: true }) }, "MALFORMED_ARGUMENT"],
-		["removeUsers SQL (a valid id, not a member)", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "x'); DROP TABLE members;--" }) }, "OK", '{"status":"1"}'],
+		[
+			"userId with a bell",
+			{ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "ali\u0007ce", groupId: g }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"userId with a newline",
+			{ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\nbob", groupId: g }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"userId with a quote (StarRTC would cut the list there)",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: 'x,q"uote' }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with a backslash",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "back\\slash" }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"userId with a trailing no-break space",
+			{ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "alice\u00a0", groupId: g }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with a zero-width space",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,\u200by" }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers an array",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ["x"] }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers an object",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: { x: 1 } }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers only commas",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: ",,, ,," }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with NUL",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: "x,y\u0000z" }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with an unpaired surrogate",
+			{ body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x,\\ud800y"}`) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with an over-long id",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: `x,${"测".repeat(43)}` }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"addUsers with 20,001 ids",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: g, addUsers: many(20001) }) },
+			"GROUP_FULL",
+		],
+		[
+			"removeUsers with 20,001 ids",
+			{ body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: many(20001) }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"removeUsers a boolean",
+			{ body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: true }) },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"removeUsers SQL (a valid id, not a member)",
+			{ body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "x'); DROP TABLE members;--" }) },
+			"OK",
+			'{"status":"1"}',
+		],
 		["create over the member limit", { body: json({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: many(20000) }) }, "GROUP_FULL"],
 		["body over 4 MiB", { body: `data=${"x".repeat(4 * 1024 * 1024)}` }, "REQUEST_TOO_LARGE"],
 		["JSON content type", { contentType: "application/json", body: good }, "MALFORMED_ARGUMENT"],
-		["multipart that does not parse", { contentType: "multipart/form-data; boundary=xyz", body: `--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n${good}` }, "MALFORMED_ARGUMENT"],
-		["data sent as a file", { contentType: "multipart/form-data; boundary=xyz", body: `--xyz\r\nContent-Disposition: form-data; name="data"; filename="d.json"\r\n\r\n${good}\r\n--xyz--\r\n` }, "MALFORMED_ARGUMENT"],
+		[
+			"multipart that does not parse",
+			{ contentType: "multipart/form-data; boundary=xyz", body: `--xyz\r\nContent-Disposition: form-data; name="data"\r\n\r\n${good}` },
+			"MALFORMED_ARGUMENT",
+		],
+		[
+			"data sent as a file",
+			{
+				contentType: "multipart/form-data; boundary=xyz",
+				body: `--xyz\r\nContent-Disposition: form-data; name="data"; filename="d.json"\r\n\r\n${good}\r\n--xyz--\r\n`,
+			},
+			"MALFORMED_ARGUMENT",
+		],
 		["text/plain content type (read as a form)", { contentType: "text/plain", body: signed(good) }, "OK", synced],
 		["data given twice", { body: `${signed(good)}&data=${encode(good)}` }, "MALFORMED_ARGUMENT"],
 		["sign given twice", { body: `${signed(good)}&sign=AAAA` }, "MALFORMED_ARGUMENT"],
@@ -126,9 +219,22 @@ function corpus(): [string, Raw, string, (string | RegExp)?][] {
 		["sign with the wrong key", { body: `data=${encode(good)}&sign=${encode(sign("12345678", good))}` }, "BAD_SIGN"],
 		["sign of other data", { body: `data=${encode(good)}&sign=${encode(sign(TOKEN, `${good} `))}` }, "BAD_SIGN"],
 		["sign without its padding", { body: `data=${encode(good)}&sign=${encode(sign(TOKEN, good).slice(0, -1))}` }, "BAD_SIGN"],
-		["sign with a tab inside", { body: `data=${encode(good)}&sign=${encode(`${sign(TOKEN, good).slice(0, 9)}\t${sign(TOKEN, good).slice(9)}`)}` }, "BAD_SIGN"],
-		["sign with stray bits before the padding", { body: `data=${encode(good)}&sign=${encode(`${sign(TOKEN, good).slice(0, 26)}${strayBits(sign(TOKEN, good))}=`)}` }, "BAD_SIGN"],
-		["sign with + sent as spaces (accepted)", { body: `data=${encode(good)}&sign=${sign(TOKEN, good).replaceAll("+", " ")}` }, "OK", synced],
+		[
+			"sign with a tab inside",
+			{ body: `data=${encode(good)}&sign=${encode(`${sign(TOKEN, good).slice(0, 9)}\t${sign(TOKEN, good).slice(9)}`)}` },
+			"BAD_SIGN",
+		],
+		[
+			"sign with stray bits before the padding",
+			{ body: `data=${encode(good)}&sign=${encode(`${sign(TOKEN, good).slice(0, 26)}${strayBits(sign(TOKEN, good))}=`)}` },
+			"BAD_SIGN",
+		],
+		[
+			"sign with + sent as spaces (accepted)",
+			{ body: `data=${encode(good)}&sign=${sign(TOKEN, good).replaceAll("+", " ")}` },
+			"OK",
+			synced,
+		],
 		["GET with data in the query (accepted)", { method: "GET", query: signed(good) }, "OK", synced],
 		["PUT", { method: "PUT", body: signed(good) }, "METHOD_NOT_ALLOWED"],
 		["DELETE", { method: "DELETE", body: signed(good) }, "METHOD_NOT_ALLOWED"],
@@ -137,19 +243,58 @@ function corpus(): [string, Raw, string, (string | RegExp)?][] {
 		["path traversal", { path: "/eventCenter/../../etc/passwd", body: signed(good) }, "NOT_FOUND"],
 		["a name with quotes and a backslash", { body: starRtcCreate(String.raw`say "hi" \back`) }, "OK", CREATED],
 		["a name with a JSON escape in it", { body: starRtcCreate(String.raw`a\b \u4e2d \"`) }, "OK", CREATED],
-		["a name with \"} inside", { body: starRtcCreate('end"} and "},{"more') }, "OK", CREATED],
+		['a name with "} inside', { body: starRtcCreate('end"} and "},{"more') }, "OK", CREATED],
 		["a name with braces and commas", { body: starRtcCreate("a, {b}, [c]: d") }, "OK", CREATED],
 		["a name that is JSON", { body: starRtcCreate('{"k":1,"n":"x"}') }, "OK", CREATED],
 		["a name starting with { that is not JSON", { body: starRtcCreate('{"k":1}x "y\\') }, "OK", CREATED],
 		["a name that looks like more fields", { body: starRtcCreate('x","userId":"mallory","addUsers":"mallory') }, "OK", CREATED],
-		["an add carrying a broken name (alice is already a member)", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"alice","userDefineData":"say "hi""}`) }, "OK", '{"status":"1"}'],
-		["a broken SYNC_ALL in StarRTC's layout", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":"${g}"x"}`) }, "BAD_JSON"],
-		["a quote in a create's userId", { body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"al"ice","addUsers":"alice","userDefineData":"n"}`) }, "BAD_JSON"],
-		["a broken name, unsigned", { body: `data=${encode(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"a"b"}`)}` }, "BAD_SIGN"],
-		["delete by a member who is not the creator", { body: json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: g }) }, "PERMISSION_DENIED"],
-		["add by a non-member", { body: json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: g, addUsers: "mallory" }) }, "NOT_A_MEMBER"],
-		["remove the creator", { body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "alice" }) }, "REMOVE_CREATOR"],
-		["DND by a non-member", { body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE_AND_SYNC_ALL", userId: "mallory", groupId: g }) }, "NOT_A_MEMBER"],
+		[
+			"an add carrying a broken name (alice is already a member)",
+			{
+				body: signed(
+					`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"alice","userDefineData":"say "hi""}`,
+				),
+			},
+			"OK",
+			'{"status":"1"}',
+		],
+		[
+			"a broken SYNC_ALL in StarRTC's layout",
+			{ body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_SYNC_ALL","groupId":"${g}"x"}`) },
+			"BAD_JSON",
+		],
+		[
+			"a quote in a create's userId",
+			{ body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"al"ice","addUsers":"alice","userDefineData":"n"}`) },
+			"BAD_JSON",
+		],
+		[
+			"a broken name, unsigned",
+			{
+				body: `data=${encode(`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"a"b"}`)}`,
+			},
+			"BAD_SIGN",
+		],
+		[
+			"delete by a member who is not the creator",
+			{ body: json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: g }) },
+			"PERMISSION_DENIED",
+		],
+		[
+			"add by a non-member",
+			{ body: json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: g, addUsers: "mallory" }) },
+			"NOT_A_MEMBER",
+		],
+		[
+			"remove the creator",
+			{ body: json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: g, removeUsers: "alice" }) },
+			"REMOVE_CREATOR",
+		],
+		[
+			"DND by a non-member",
+			{ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE_AND_SYNC_ALL", userId: "mallory", groupId: g }) },
+			"NOT_A_MEMBER",
+		],
 	];
 }
 
@@ -167,7 +312,9 @@ beforeAll(async () => {
 		["alice", "alice,bob,测试用户,😀emoji,ünï"],
 		["carol", "carol,dave"],
 	] as const) {
-		const created = await send({ body: json({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members, userDefineData: "reference" }) });
+		const created = await send({
+			body: json({ action: "AEC_GROUP_CREATE", userId: creator, addUsers: members, userDefineData: "reference" }),
+		});
 		const id = /"data":"(\d+)"/.exec(created.body)?.[1] ?? "";
 		await send({ body: json({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: members.split(",")[1], groupId: id }) });
 		reference.push({ id, sync: (await send({ body: json({ action: "AEC_GROUP_SYNC_ALL", groupId: id }) })).body });

@@ -46,9 +46,11 @@ function outboxRows(): { rows: number; groups: number } {
 /** Runs `task` over `items`, `width` at a time. */
 async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
 	let next = 0;
-	await Promise.all(Array.from({ length: width }, async () => {
-		while (next < items.length) await task(items[next++] as T);
-	}));
+	await Promise.all(
+		Array.from({ length: width }, async () => {
+			while (next < items.length) await task(items[next++] as T);
+		}),
+	);
 }
 
 describe("a crash while the user index is being fed", () => {
@@ -65,13 +67,23 @@ describe("a crash while the user index is being fed", () => {
 		};
 		const forget = (user: string, group: string) => expected.get(user)?.delete(group);
 		const create = async (name: string, members: string[]) => {
-			const body = await callback(url, GUARD, { action: "AEC_GROUP_CREATE", userId: "owner", addUsers: members.join(","), userDefineData: name });
+			const body = await callback(url, GUARD, {
+				action: "AEC_GROUP_CREATE",
+				userId: "owner",
+				addUsers: members.join(","),
+				userDefineData: name,
+			});
 			const id = /"data":"(\d+)"/.exec(body)?.[1] ?? "";
 			for (const m of ["owner", ...members]) want(m, id, "in");
 			return id;
 		};
 		const regulars = Array.from({ length: 20 }, (_, i) => `m${i}`);
-		const streamed = [await create("ic0", regulars), await create("ic1", regulars), await create("ic2 群", regulars), await create('ic3 "q"', regulars)];
+		const streamed = [
+			await create("ic0", regulars),
+			await create("ic1", regulars),
+			await create("ic2 群", regulars),
+			await create('ic3 "q"', regulars),
+		];
 		const doomedMembers = Array.from({ length: 10 }, (_, i) => `d${i}`);
 		const doomed = [await create("doomed0", doomedMembers), await create("doomed1", doomedMembers)];
 
@@ -93,7 +105,8 @@ describe("a crash while the user index is being fed", () => {
 				if (i % 6 === 5 && mine.length) {
 					const [rg, ru] = mine.shift() ?? ["", ""];
 					const ok = await send({ action: "AEC_GROUP_REMOVE_USER", userId: "owner", groupId: rg, removeUsers: ru });
-					if (ok === undefined) forget(ru, rg); // it may or may not have happened
+					if (ok === undefined)
+						forget(ru, rg); // it may or may not have happened
 					else if (ok) {
 						want(ru, rg, "out");
 						acknowledged++;
@@ -131,7 +144,10 @@ describe("a crash while the user index is being fed", () => {
 		}
 		await streamUntil(160);
 		// The crash comes the moment the big create is answered, while its 5,000 index deltas are being delivered.
-		await create("big", Array.from({ length: BIG }, (_, i) => `big${i}`));
+		await create(
+			"big",
+			Array.from({ length: BIG }, (_, i) => `big${i}`),
+		);
 		acknowledged++;
 		crashed = true;
 		await dev.stop("SIGKILL");
@@ -145,7 +161,9 @@ describe("a crash while the user index is being fed", () => {
 		const wrong = async (among: readonly string[]) => {
 			const off: string[] = [];
 			await pool(among, 16, async (user) => {
-				const response = await fetch(`${dev?.url}/v1/users/${encodeURIComponent(user)}/groups?limit=1000`, { headers: { Authorization: `Bearer ${API}` } });
+				const response = await fetch(`${dev?.url}/v1/users/${encodeURIComponent(user)}/groups?limit=1000`, {
+					headers: { Authorization: `Bearer ${API}` },
+				});
 				expect(response.status).toBe(200);
 				const { groups } = (await response.json()) as { groups: { groupId: string; doNotDisturb: boolean }[] };
 				const shown = new Map(groups.map((g) => [g.groupId, g.doNotDisturb ? "dnd" : "in"]));
@@ -168,7 +186,17 @@ describe("a crash while the user index is being fed", () => {
 		const finalWrong = await wrong(users.filter((u, i) => !u.startsWith("big") || i % 50 === 0));
 		await dev.stop();
 		const atEnd = outboxRows();
-		console.log(JSON.stringify({ acknowledged, users: users.length, outboxAtCrash: atCrash, usersBehindAtRestart: behindAtRestart, drainedMs, lost: finalWrong.length, outboxAtEnd: atEnd }));
+		console.log(
+			JSON.stringify({
+				acknowledged,
+				users: users.length,
+				outboxAtCrash: atCrash,
+				usersBehindAtRestart: behindAtRestart,
+				drainedMs,
+				lost: finalWrong.length,
+				outboxAtEnd: atEnd,
+			}),
+		);
 
 		// Deltas are delivered right after each change, so the kill may come after the last of them:
 		// how many were still waiting is logged (outboxAtCrash). The restart path with rows still

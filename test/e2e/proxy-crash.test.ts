@@ -18,7 +18,7 @@ interface Call {
 }
 
 /** A stand-in for groupPushHttpProxy on 127.0.0.1: "hang" holds every request; "ok" records and answers success. */
-class Proxy {
+class ProxyStandIn {
 	mode: "hang" | "ok" = "hang";
 	readonly answered: Call[] = [];
 	readonly held: Call[] = [];
@@ -57,7 +57,7 @@ class Proxy {
 	}
 }
 
-const proxy = new Proxy();
+const proxy = new ProxyStandIn();
 let dev: DevServer | undefined;
 
 afterAll(async () => {

@@ -15,10 +15,12 @@ beforeAll(async () => {
 	const upstreamPort = await freePort();
 	upstream = createServer((req, res) => {
 		let body = "";
-		req.on("data", (c) => (body += c)).on("end", () => {
-			upstreamSaw.push(body);
-			res.end('{"status":"1","data":"1"}');
-		});
+		req
+			.on("data", (c) => (body += c))
+			.on("end", () => {
+				upstreamSaw.push(body);
+				res.end('{"status":"1","data":"1"}');
+			});
 	}).listen(upstreamPort, "127.0.0.1");
 	dev = await startDevServer({
 		vars: { GUARD_TOKEN: TOKEN, UPSTREAM_AEC_URL: `http://127.0.0.1:${upstreamPort}/eventCenter.php` },
@@ -36,13 +38,15 @@ describe("the real wrangler dev, over HTTP", () => {
 		const created = await callback({ action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
 		const id = /^\{"status":"1","data":"(\d+)"\}$/.exec(created.body)?.[1] ?? "";
 		expect(id).toBe("100000");
-		expect((await callback({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "dave" }, "/eventCenter.php")).body).toBe('{"status":"1"}');
+		expect(
+			(await callback({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "dave" }, "/eventCenter.php")).body,
+		).toBe('{"status":"1"}');
 		expect((await callback({ action: "AEC_SET_GROUP_PUSH_IGNORE_AND_SYNC_ALL", userId: "bob", groupId: id }, "/")).body).toBe(
 			'{"status":"1","data":{"groupList":"alice,bob,carol,dave","ignoreList":"bob"}}',
 		);
-		expect((await callback({ action: "AEC_GROUP_REMOVE_USER_AND_SYNC_ALL", userId: "alice", groupId: id, removeUsers: "carol" })).body).toBe(
-			'{"status":"1","data":{"groupList":"alice,bob,dave","ignoreList":"bob"}}',
-		);
+		expect(
+			(await callback({ action: "AEC_GROUP_REMOVE_USER_AND_SYNC_ALL", userId: "alice", groupId: id, removeUsers: "carol" })).body,
+		).toBe('{"status":"1","data":{"groupList":"alice,bob,dave","ignoreList":"bob"}}');
 		expect((await callback({ action: "AEC_GROUP_DEL", userId: "alice", groupId: id })).body).toBe('{"status":"1"}');
 		const after = await callback({ action: "AEC_GROUP_SYNC_ALL", groupId: id });
 		expect([after.body, after.error]).toEqual(['{"status":"0","data":"47"}', "UNKNOWN_GROUP"]);

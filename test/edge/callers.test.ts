@@ -20,7 +20,12 @@ async function request(path: string, groupId: string, from?: string, method = "P
 /** The raw answer of a request StarRTC never sends, checked for its status and a safe body. */
 async function refused(req: Request, environment: SettingsSource, status: 404 | 405 | 500) {
 	const response = await worker.fetch(req, environment);
-	const answer = { status: response.status, body: await response.text(), error: response.headers.get("X-AEC-Error"), headers: response.headers };
+	const answer = {
+		status: response.status,
+		body: await response.text(),
+		error: response.headers.get("X-AEC-Error"),
+		headers: response.headers,
+	};
 	assertNonCallbackAnswer(answer, status);
 	return answer;
 }
@@ -39,7 +44,15 @@ describe("AEC_PATH_SECRET", () => {
 		const id = await createGroup("alice", ["alice", "bob"]);
 		const lines: string[] = [];
 		vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
-		const near = [SECRET.slice(0, -1), `${SECRET}x`, SECRET.toLowerCase(), `${SECRET}/eventCenter/x`, `eventCenter/${SECRET}/x`, `x/${SECRET}`, `${SECRET}/index.php`];
+		const near = [
+			SECRET.slice(0, -1),
+			`${SECRET}x`,
+			SECRET.toLowerCase(),
+			`${SECRET}/eventCenter/x`,
+			`eventCenter/${SECRET}/x`,
+			`x/${SECRET}`,
+			`${SECRET}/index.php`,
+		];
 		for (const path of ["/", "/eventCenter", "/eventCenter.php", "/eventCenter/", ...near.map((p) => `/${p}`)]) {
 			const answer = await refused(await request(path, id), withSecret, 404);
 			expect([answer.body, answer.error], path).toEqual([failure(62), "NOT_FOUND"]);
@@ -48,11 +61,19 @@ describe("AEC_PATH_SECRET", () => {
 	});
 
 	it("logs a refused path with every segment but the public words hidden, so no near miss shows most of the secret", async ({ expect }) => {
-		const paths = [`/x/${SECRET}/y`, `/${SECRET.slice(0, -1)}`, `/${SECRET.slice(1)}/eventCenter`, `/eventCenter/${SECRET}x`, `/${SECRET}/eventCenter.php/`];
+		const paths = [
+			`/x/${SECRET}/y`,
+			`/${SECRET.slice(0, -1)}`,
+			`/${SECRET.slice(1)}/eventCenter`,
+			`/eventCenter/${SECRET}x`,
+			`/${SECRET}/eventCenter.php/`,
+		];
 		const logged = await loggedReasons(async () => {
 			for (const path of paths) await refused(new Request(`http://aec.test${path}`, { method: "POST" }), withSecret, 404);
 		});
-		expect(logged).toEqual(["/*/*/*", "/*", "/*/eventCenter", "/eventCenter/*", "/*/eventCenter.php/"].map((p) => `no AEC endpoint at ${p}`));
+		expect(logged).toEqual(
+			["/*/*/*", "/*", "/*/eventCenter", "/eventCenter/*", "/*/eventCenter.php/"].map((p) => `no AEC endpoint at ${p}`),
+		);
 		// Without a secret there is nothing to hide: the path is logged as it came.
 		const plain = await loggedReasons(() => refused(new Request("http://aec.test/admin/x", { method: "POST" }), env, 404));
 		expect(plain).toEqual(["no AEC endpoint at /admin/x"]);
@@ -134,7 +155,18 @@ describe("AEC_ALLOWED_IPS", () => {
 			expect(parseRanges(bad), bad).toBeUndefined();
 		}
 		expect(parseRanges("10.0.0.0/8,::1,fe80::/10,::ffff:0:0/96")).toHaveLength(4);
-		for (const bad of ["10.0.0.0/33", "10.0.0", "256.1.1.1", "1.2.3.4/", "2001:db8::/129", "2001:db8:::1", "1:2:3:4:5:6:7:8:9", "10.0.0.0/8/8", "01.2.3.4", "x"]) {
+		for (const bad of [
+			"10.0.0.0/33",
+			"10.0.0",
+			"256.1.1.1",
+			"1.2.3.4/",
+			"2001:db8::/129",
+			"2001:db8:::1",
+			"1:2:3:4:5:6:7:8:9",
+			"10.0.0.0/8/8",
+			"01.2.3.4",
+			"x",
+		]) {
 			expect(parseRanges(bad), bad).toBeUndefined();
 		}
 		const ranges = parseRanges("0.0.0.0/0") ?? [];
@@ -164,7 +196,12 @@ describe("requests StarRTC never sends", () => {
 	it("/healthz answers 500 naming a bad setting (never its value), and 200 when all are good", async ({ expect }) => {
 		const ok = await worker.fetch(new Request("http://aec.test/healthz"), env);
 		expect([ok.status, await ok.text()]).toEqual([200, '{"status":"1"}']);
-		for (const [name, value] of [["PUSH_MODE", "5"], ["MAX_GROUP_MEMBERS", "lots"], ["AEC_PATH_SECRET", "short"], ["AEC_ALLOWED_IPS", "x"]] as const) {
+		for (const [name, value] of [
+			["PUSH_MODE", "5"],
+			["MAX_GROUP_MEMBERS", "lots"],
+			["AEC_PATH_SECRET", "short"],
+			["AEC_ALLOWED_IPS", "x"],
+		] as const) {
 			const answer = await refused(new Request("http://aec.test/healthz"), { ...env, [name]: value }, 500);
 			expect([answer.error, answer.headers.get("X-AEC-Setting")], name).toEqual(["INTERNAL_ERROR", name]);
 		}
@@ -192,7 +229,7 @@ describe("rate limits (the optional CALLBACKS_PER_IP and CALLBACKS_PER_GROUP bin
 		return { binding, counts };
 	}
 
-	it("per source address: over the limit is RATE_LIMITED (\"1\"), other addresses go on", async ({ expect }) => {
+	it('per source address: over the limit is RATE_LIMITED ("1"), other addresses go on', async ({ expect }) => {
 		const id = await createGroup("alice", ["alice"]);
 		const perIp = limiter(2);
 		const limited = { ...env, CALLBACKS_PER_IP: perIp.binding };

@@ -23,8 +23,12 @@ async function call(fields: Record<string, unknown>, environment: SettingsSource
 
 describe("MAX_CALLBACK_AGE_SECONDS", () => {
 	it("accepts a callback whose ts is within the window", async ({ expect }) => {
-		expect((await call({ ts: String(now() - 60), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" })).body).toBe('{"status":"1","data":"2"}');
-		expect((await call({ timestamp: String(now()), action: "AEC_ACCESS_VALIDATION", echostr: "e" })).body).toBe('{"status":"1","data":"e"}');
+		expect((await call({ ts: String(now() - 60), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" })).body).toBe(
+			'{"status":"1","data":"2"}',
+		);
+		expect((await call({ timestamp: String(now()), action: "AEC_ACCESS_VALIDATION", echostr: "e" })).body).toBe(
+			'{"status":"1","data":"e"}',
+		);
 		// A ts sent as a JSON number counts too.
 		expect((await call({ ts: now(), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" })).body).toBe('{"status":"1","data":"2"}');
 	});
@@ -45,7 +49,9 @@ describe("MAX_CALLBACK_AGE_SECONDS", () => {
 
 	it("MAX_CALLBACK_AGE_SECONDS=0 turns it off, for senders without ts; so does running unsigned", async ({ expect }) => {
 		const off = { ...env, MAX_CALLBACK_AGE_SECONDS: "0" };
-		expect((await call({ ts: "1561096441", action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, off)).body).toBe('{"status":"1","data":"2"}');
+		expect((await call({ ts: "1561096441", action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, off)).body).toBe(
+			'{"status":"1","data":"2"}',
+		);
 		expect((await call({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, off)).body).toBe('{"status":"1","data":"2"}');
 		const unsigned = { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "true" };
 		expect((await call({ action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "a" }, unsigned)).body).toBe('{"status":"1","data":"2"}');

@@ -31,7 +31,12 @@ describe("calls to a group's object", () => {
 	});
 
 	it("do not retry an overloaded object, an error not marked retryable, or a thrown non-error", async ({ expect }) => {
-		for (const error of [Object.assign(new Error("overloaded"), { retryable: true, overloaded: true }), new Error("bug"), undefined, null]) {
+		for (const error of [
+			Object.assign(new Error("overloaded"), { retryable: true, overloaded: true }),
+			new Error("bug"),
+			undefined,
+			null,
+		]) {
 			const once = flakyGroups([error]);
 			const answer = await runGroupCommand(once.env, sync, "");
 			expect([answer.body, answer.error, once.tries()], String(error)).toEqual(['{"status":"0","data":"1"}', "INTERNAL_ERROR", 1]);

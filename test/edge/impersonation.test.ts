@@ -21,15 +21,32 @@ const REFUSED: [string, string] = [failure(53), "REPEATED_FIELD"];
 describe("what a client typed into an id, as StarRTC's servers sent it", () => {
 	// [who tried what through the web SDK, the data as it arrived at the AEC URL]
 	const measured: [string, (g: string) => string][] = [
-		['mallory: del "G\\",\\"userId\\":\\"alice"', (g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"${g}","userId":"alice"}`],
+		[
+			'mallory: del "G\\",\\"userId\\":\\"alice"',
+			(g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"${g}","userId":"alice"}`,
+		],
 		[
 			'mallory: ignore "G\\",\\"userId\\":\\"carol"',
 			(g) => `{"ts":"${unixNow()}","action":"AEC_SET_GROUP_PUSH_IGNORE_AND_SYNC_ALL","userId":"mallory","groupId":"${g}","userId":"carol"}`,
 		],
-		['mallory: add G "x\\",\\"userId\\":\\"alice"', (g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"mallory","groupId":"${g}","addUsers":"mallory","userId":"alice"}`],
-		['bob: remove G "carol\\",\\"userId\\":\\"alice"', (g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_REMOVE_USER","userId":"bob","groupId":"${g}","removeUsers":"carol","userId":"alice"}`],
-		['alice: add G "x\\",\\"userId\\":\\"victor"', (g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x","userId":"victor"}`],
-		['alice: remove G "y\\",\\"userId\\":\\"victor"', (g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_REMOVE_USER","userId":"alice","groupId":"${g}","removeUsers":"y","userId":"victor"}`],
+		[
+			'mallory: add G "x\\",\\"userId\\":\\"alice"',
+			(g) =>
+				`{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"mallory","groupId":"${g}","addUsers":"mallory","userId":"alice"}`,
+		],
+		[
+			'bob: remove G "carol\\",\\"userId\\":\\"alice"',
+			(g) =>
+				`{"ts":"${unixNow()}","action":"AEC_GROUP_REMOVE_USER","userId":"bob","groupId":"${g}","removeUsers":"carol","userId":"alice"}`,
+		],
+		[
+			'alice: add G "x\\",\\"userId\\":\\"victor"',
+			(g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"${g}","addUsers":"x","userId":"victor"}`,
+		],
+		[
+			'alice: remove G "y\\",\\"userId\\":\\"victor"',
+			(g) => `{"ts":"${unixNow()}","action":"AEC_GROUP_REMOVE_USER","userId":"alice","groupId":"${g}","removeUsers":"y","userId":"victor"}`,
+		],
 	];
 	for (const [attempt, data] of measured) {
 		it(`refuses ${attempt}, changes nothing, and an honest add still works`, async ({ expect }) => {
@@ -74,8 +91,29 @@ describe("a field named twice", () => {
 		AEC_MSG_SERVER_GET_PUSH_MODE: ["ts", "action", "userId"],
 	};
 	const value = (field: string, action: string, group: string): string =>
-		({ ts: unixNow(), action, userId: "alice", groupId: group, addUsers: "dave", removeUsers: "bob", userDefineData: "n", echostr: "e7", timestamp: unixNow(), nonce: "1" })[field] ?? "";
-	const other: Record<string, string> = { ts: "1", action: "AEC_GROUP_SYNC_ALL", userId: "victor", groupId: "100001", addUsers: "victor", removeUsers: "carol", echostr: "x", timestamp: "1", nonce: "2" };
+		({
+			ts: unixNow(),
+			action,
+			userId: "alice",
+			groupId: group,
+			addUsers: "dave",
+			removeUsers: "bob",
+			userDefineData: "n",
+			echostr: "e7",
+			timestamp: unixNow(),
+			nonce: "1",
+		})[field] ?? "";
+	const other: Record<string, string> = {
+		ts: "1",
+		action: "AEC_GROUP_SYNC_ALL",
+		userId: "victor",
+		groupId: "100001",
+		addUsers: "victor",
+		removeUsers: "carol",
+		echostr: "x",
+		timestamp: "1",
+		nonce: "2",
+	};
 
 	for (const [action, fields] of Object.entries(layouts)) {
 		const repeatable = fields.filter((field) => field !== "userDefineData");

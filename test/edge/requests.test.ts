@@ -124,7 +124,9 @@ describe("the log", () => {
 		vi.spyOn(crypto.subtle, "digest").mockRejectedValue(new Error("digest unavailable"));
 		const sent = await post({ action: "AEC_GROUP_CREATE", userId: "ex-alice", addUsers: "ex-alice" });
 		expect([sent.body, sent.error, sent.status]).toEqual([failure(1), "INTERNAL_ERROR", 200]);
-		expect(lines.map((line) => JSON.parse(line))).toMatchObject([{ action: "AEC_GROUP_CREATE", outcome: "INTERNAL_ERROR", reason: "Error: digest unavailable" }]);
+		expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+			{ action: "AEC_GROUP_CREATE", outcome: "INTERNAL_ERROR", reason: "Error: digest unavailable" },
+		]);
 	});
 
 	it("an unexpected failure is INTERNAL_ERROR with the envelope, and the reason goes to the log", async ({ expect }) => {

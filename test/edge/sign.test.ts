@@ -5,10 +5,26 @@ import { TEST_GUARD_TOKEN, failure, form, post, send, sendWith, unixNow } from "
 
 // protocol.md's vectors, computed independently of this code.
 const vectors = [
-	["guard-token-123", '{"action":"AEC_ACCESS_VALIDATION","echostr":"e7f0c3","timestamp":"1561096441","nonce":"93721"}', "OKYIWtXedfQuhVPJe5irevCtSpk="],
-	["guard-token-123", '{"ts":"1561096441","action":"AEC_GROUP_CREATE","userId":"892500","addUsers":"892500,500660","userDefineData":"888"}', "LzxvXjcDgzfODdlqVKASHNYFwV0="],
-	["Zx9-secret", '{"action":"AEC_GROUP_CREATE","userId":"u1","addUsers":"u1,u2","userDefineData":"测试群"}', "lsyvUPkvvbbk+D5rvCOwQqwGM+A="],
-	["12345678", '{"ts":"1795656857","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,bob,carol","userDefineData":"mygroup"}', "kAxyXFGHgMu+Acwes+8caagDV/Q="],
+	[
+		"guard-token-123",
+		'{"action":"AEC_ACCESS_VALIDATION","echostr":"e7f0c3","timestamp":"1561096441","nonce":"93721"}',
+		"OKYIWtXedfQuhVPJe5irevCtSpk=",
+	],
+	[
+		"guard-token-123",
+		'{"ts":"1561096441","action":"AEC_GROUP_CREATE","userId":"892500","addUsers":"892500,500660","userDefineData":"888"}',
+		"LzxvXjcDgzfODdlqVKASHNYFwV0=",
+	],
+	[
+		"Zx9-secret",
+		'{"action":"AEC_GROUP_CREATE","userId":"u1","addUsers":"u1,u2","userDefineData":"测试群"}',
+		"lsyvUPkvvbbk+D5rvCOwQqwGM+A=",
+	],
+	[
+		"12345678",
+		'{"ts":"1795656857","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,bob,carol","userDefineData":"mygroup"}',
+		"kAxyXFGHgMu+Acwes+8caagDV/Q=",
+	],
 ] as const;
 
 describe("sign", () => {
@@ -106,7 +122,9 @@ describe("sign", () => {
 		}
 	});
 
-	it("lets WebCrypto's verify decide (constant time): stubbed to refuse, the right sign fails; stubbed to accept, a wrong one passes", async ({ expect }) => {
+	it("lets WebCrypto's verify decide (constant time): stubbed to refuse, the right sign fails; stubbed to accept, a wrong one passes", async ({
+		expect,
+	}) => {
 		const data = JSON.stringify({ ts: unixNow(), action: "AEC_MSG_SERVER_GET_PUSH_MODE", userId: "u" });
 		const right = await computeSign(TEST_GUARD_TOKEN, data);
 		const wrong = await computeSign("another-token", data);

@@ -38,19 +38,25 @@ async function withEveryIdTaken<T>(send: () => Promise<T>): Promise<T> {
 const refusingLimiter: RateLimit = { limit: async () => ({ success: false }) };
 
 /** One callback per failure code of a callback path, each producing exactly that code. */
-const cases: Record<Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED">, (group: string) => ReturnType<typeof raw>> = {
+const cases: Record<
+	Exclude<ErrorCode, "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED">,
+	(group: string) => ReturnType<typeof raw>
+> = {
 	MALFORMED_ARGUMENT: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "not-an-id" })),
 	BAD_JSON: () => raw("{not json"),
 	REPEATED_FIELD: (group) => raw(`{"ts":"${unixNow()}","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"${group}","userId":"alice"}`),
 	BAD_SIGN: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), env, "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
-	UNSIGNED_REFUSED: () => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "false" }),
+	UNSIGNED_REFUSED: () =>
+		raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, GUARD_TOKEN: undefined, ALLOW_UNSIGNED: "false" }),
 	STALE_CALLBACK: () => raw(json({ ts: "1", action: "AEC_GROUP_SYNC_ALL", groupId: "1" }), { ...env, MAX_CALLBACK_AGE_SECONDS: "300" }),
-	SOURCE_NOT_ALLOWED: (group) => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: group }), { ...env, AEC_ALLOWED_IPS: "198.51.100.0/24" }),
+	SOURCE_NOT_ALLOWED: (group) =>
+		raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: group }), { ...env, AEC_ALLOWED_IPS: "198.51.100.0/24" }),
 	RATE_LIMITED: (group) => raw(json({ action: "AEC_GROUP_SYNC_ALL", groupId: group }), { ...env, CALLBACKS_PER_GROUP: refusingLimiter }),
 	UNKNOWN_ACTION: () => raw(json({ action: "AEC_VOIP_CALL", userId: "a" })),
 	UNKNOWN_GROUP: () => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: "999999999", addUsers: "zed" })),
 	PERMISSION_DENIED: (group) => raw(json({ action: "AEC_GROUP_DEL", userId: "bob", groupId: group })),
-	GROUP_FULL: (group) => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: group, addUsers: "x,y,z" }), { ...env, MAX_GROUP_MEMBERS: "2" }),
+	GROUP_FULL: (group) =>
+		raw(json({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: group, addUsers: "x,y,z" }), { ...env, MAX_GROUP_MEMBERS: "2" }),
 	REMOVE_CREATOR: (group) => raw(json({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: group, removeUsers: "alice" })),
 	NOT_A_MEMBER: (group) => raw(json({ action: "AEC_GROUP_ADD_USER", userId: "mallory", groupId: group, addUsers: "zed" })),
 	REQUEST_TOO_LARGE: () => raw("x".repeat(MAX_BODY_BYTES)),

@@ -63,7 +63,9 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 	});
 
 	// (Whitespace around a good answer is fine: it is relayed re-written, see test/protocol/answer.test.ts.)
-	it("relays an upstream failure only when StarRTC survives it; an error page or an out-of-table code becomes UPSTREAM_FAILURE", async ({ expect }) => {
+	it("relays an upstream failure only when StarRTC survives it; an error page or an out-of-table code becomes UPSTREAM_FAILURE", async ({
+		expect,
+	}) => {
 		const relayed = async (upstreamBody: string) => {
 			vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(new Response(upstreamBody));
 			return call('{"action":"AEC_VOIP_CALL","userId":"a"}');
@@ -102,19 +104,22 @@ describe("non-group actions with UPSTREAM_AEC_URL", () => {
 		] as const) {
 			vi.spyOn(globalThis, "fetch").mockRejectedValueOnce(rejection);
 			let sent = { body: "", error: null as string | null };
-			const reasons = await loggedReasons(async () => void (sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}')));
+			const reasons = await loggedReasons(async () => {
+				sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
+			});
 			expect([sent.body, sent.error, reasons]).toEqual([failure(1), "UPSTREAM_FAILURE", [reason]]);
 		}
 	});
 
 	it("gives up on a slow upstream after UPSTREAM_TIMEOUT_MS instead of hanging", async ({ expect }) => {
 		vi.spyOn(globalThis, "fetch").mockImplementation(
-			(_, init) =>
-				new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+			(_, init) => new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
 		);
 		const started = Date.now();
 		let sent = { body: "", error: null as string | null };
-		const reasons = await loggedReasons(async () => void (sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}')));
+		const reasons = await loggedReasons(async () => {
+			sent = await call('{"action":"AEC_MSG_SERVER_GET_PUSH_MODE","userId":"a"}');
+		});
 		expect([sent.body, sent.error]).toEqual([failure(1), "UPSTREAM_FAILURE"]);
 		expect(Date.now() - started).toBeLessThan(5000);
 		expect(reasons).toEqual(["upstream AEC server: no answer within 300 ms"]);

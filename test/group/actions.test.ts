@@ -4,7 +4,13 @@ import { DONE, createGroup, post, roster, syncAll, unixNow } from "../helpers";
 // Every group action's success answer, byte for byte as StarRTC parses it.
 describe("group actions answer exactly as protocol.md shows", () => {
 	it("AEC_GROUP_CREATE answers the new id as a JSON string", async ({ expect }) => {
-		const sent = await post({ ts: unixNow(), action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice,bob,carol", userDefineData: "mygroup" });
+		const sent = await post({
+			ts: unixNow(),
+			action: "AEC_GROUP_CREATE",
+			userId: "alice",
+			addUsers: "alice,bob,carol",
+			userDefineData: "mygroup",
+		});
 		expect(sent.body).toMatch(/^\{"status":"1","data":"[1-9]\d*"\}$/);
 		expect(sent.status).toBe(200);
 	});
@@ -17,7 +23,13 @@ describe("group actions answer exactly as protocol.md shows", () => {
 	it("AEC_GROUP_ADD_USER and AEC_GROUP_ADD_USER_AND_SYNC_ALL", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob"]);
 		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "dave" })).body).toBe(DONE);
-		const both = await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "bob", groupId: id, addUsers: "erin,frank", userDefineData: "x" });
+		const both = await post({
+			action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL",
+			userId: "bob",
+			groupId: id,
+			addUsers: "erin,frank",
+			userDefineData: "x",
+		});
 		expect(both.body).toBe(roster("alice,bob,dave,erin,frank"));
 	});
 

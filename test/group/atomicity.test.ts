@@ -16,9 +16,9 @@ describe("a mutation that fails half way leaves no trace", () => {
 		await evictDurableObject(env.GROUPS.getByName(id));
 		expect(await syncAll(id)).toBe(roster("alice,bob"));
 		// And the group still takes the same change afterwards.
-		expect((await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "alice", groupId: id, addUsers: "carol,dave,erin" })).body).toBe(
-			roster("alice,bob,carol,dave,erin"),
-		);
+		expect(
+			(await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "alice", groupId: id, addUsers: "carol,dave,erin" })).body,
+		).toBe(roster("alice,bob,carol,dave,erin"));
 	});
 
 	it("a remove of two members that fails on the second delete removes nobody", async ({ expect }) => {
@@ -34,7 +34,13 @@ describe("a mutation that fails half way leaves no trace", () => {
 	it("a create whose group fails half way stores no group, and the resent create then makes it under the same id", async ({ expect }) => {
 		// The next group object to be made will fail on its third member insert.
 		// One data text, `ts` included: a resend is the same text, not a new create a second later.
-		const data = JSON.stringify({ ts: unixNow(), action: "AEC_GROUP_CREATE", userId: "zed", addUsers: "zed,yan,xi,wu", userDefineData: "half" });
+		const data = JSON.stringify({
+			ts: unixNow(),
+			action: "AEC_GROUP_CREATE",
+			userId: "zed",
+			addUsers: "zed,yan,xi,wu",
+			userDefineData: "half",
+		});
 		const probe = await createGroup("probe", ["probe"]);
 		const next = String(Number(probe) + 1);
 		await failOn(next, /^INSERT INTO members/, 3);

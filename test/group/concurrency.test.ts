@@ -5,7 +5,12 @@ describe("simultaneous mutations on one group", () => {
 	it("lose nothing: 200 adds of distinct users, DND toggles and syncs at once", async ({ expect }) => {
 		const id = await createGroup("owner", ["owner", "d1", "d2", "d3", "d4"]);
 		const adds = Array.from({ length: 200 }, (_, i) =>
-			post({ action: i % 2 ? "AEC_GROUP_ADD_USER" : "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "owner", groupId: id, addUsers: `user-${i}` }),
+			post({
+				action: i % 2 ? "AEC_GROUP_ADD_USER" : "AEC_GROUP_ADD_USER_AND_SYNC_ALL",
+				userId: "owner",
+				groupId: id,
+				addUsers: `user-${i}`,
+			}),
 		);
 		const dnd = ["d1", "d2", "d3", "d4"].map((userId) => post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId, groupId: id }));
 		const syncs = Array.from({ length: 20 }, () => post({ action: "AEC_GROUP_SYNC_ALL", groupId: id }));

@@ -16,10 +16,14 @@ interface Rows {
 let cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
 // The outbox's delivery runs in the object's alarm, which may fire while an action is
 // under way; its statements are counted apart (see "delivery" below).
-const DELIVERY = /^(SELECT seq, |SELECT payload FROM outbox|DELETE FROM outbox|SELECT 1 FROM outbox|INSERT OR REPLACE INTO starrtc_delivery)/;
+const DELIVERY =
+	/^(SELECT seq, |SELECT payload FROM outbox|DELETE FROM outbox|SELECT 1 FROM outbox|INSERT OR REPLACE INTO starrtc_delivery)/;
 
 /** Counts the rows of every statement the object runs for a callback while `action` is under way. */
-async function rowsFor(object: string | DurableObjectStub<GroupObject> | DurableObjectStub<GroupIdCounter> | DurableObjectStub<UserIndex>, action: () => Promise<unknown>): Promise<Rows> {
+async function rowsFor(
+	object: string | DurableObjectStub<GroupObject> | DurableObjectStub<GroupIdCounter> | DurableObjectStub<UserIndex>,
+	action: () => Promise<unknown>,
+): Promise<Rows> {
 	const stub: DurableObjectStub = typeof object === "string" ? env.GROUPS.getByName(object) : (object as unknown as DurableObjectStub);
 	await runInDurableObject(stub, (_, state) => {
 		const sql = state.storage.sql;
@@ -43,7 +47,9 @@ async function rowsFor(object: string | DurableObjectStub<GroupObject> | Durable
 
 describe("rows per callback", () => {
 	for (const size of [10, 10000]) {
-		it(`a single-member change writes four rows (member, version, outbox, replay record) and reads at most three, in a group of ${size}`, async ({ expect }) => {
+		it(`a single-member change writes four rows (member, version, outbox, replay record) and reads at most three, in a group of ${size}`, async ({
+			expect,
+		}) => {
 			const members = Array.from({ length: size }, (_, i) => `m${i}`);
 			const id = await createGroup("m0", members);
 			const table: Record<string, Rows> = {};
@@ -51,7 +57,9 @@ describe("rows per callback", () => {
 			table.ADD_USER = await rowsFor(id, () => post({ action: "AEC_GROUP_ADD_USER", userId: "m0", groupId: id, addUsers: "newcomer" }));
 			table.SET_PUSH_IGNORE = await rowsFor(id, () => post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "m1", groupId: id }));
 			table.UNSET_PUSH_IGNORE = await rowsFor(id, () => post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "m1", groupId: id }));
-			table.REMOVE_USER = await rowsFor(id, () => post({ action: "AEC_GROUP_REMOVE_USER", userId: "m0", groupId: id, removeUsers: "newcomer" }));
+			table.REMOVE_USER = await rowsFor(id, () =>
+				post({ action: "AEC_GROUP_REMOVE_USER", userId: "m0", groupId: id, removeUsers: "newcomer" }),
+			);
 			table.ADD_USER_AND_SYNC_ALL = await rowsFor(id, () =>
 				post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "m0", groupId: id, addUsers: "late" }),
 			);
@@ -86,7 +94,9 @@ describe("rows per callback", () => {
 		expect([add.written, again.written]).toEqual([3, 0]);
 	});
 
-	it("an object that wakes reads its group once: its own row, each member's twice (the sort by join order), its version", async ({ expect }) => {
+	it("an object that wakes reads its group once: its own row, each member's twice (the sort by join order), its version", async ({
+		expect,
+	}) => {
 		const id = await createGroup("a", ["a", "b", "c", "d"]);
 		await evictDurableObject(env.GROUPS.getByName(id));
 		const wake = await rowsFor(id, () => post({ action: "AEC_GROUP_SYNC_ALL", groupId: id }));
@@ -112,10 +122,20 @@ describe("rows per callback", () => {
 });
 
 describe("rows per delivered change (the user index)", () => {
-	it("a shard applying one member's change writes its membership row (and its join-order index entry) and the group's row", async ({ expect }) => {
+	it("a shard applying one member's change writes its membership row (and its join-order index entry) and the group's row", async ({
+		expect,
+	}) => {
 		const { Membership } = await import("../../src/user-index/membership");
 		const shard = env.USER_INDEX.getByName("shard-cost");
-		const delta = (version: number, state: 0 | 1 | 2) => ({ groupId: "777001", version, at: version, name: "n", creator: "c", deleted: false, users: [["cost-u", state] as const] });
+		const delta = (version: number, state: 0 | 1 | 2) => ({
+			groupId: "777001",
+			version,
+			at: version,
+			name: "n",
+			creator: "c",
+			deleted: false,
+			users: [["cost-u", state] as const],
+		});
 		await shard.apply([delta(1, Membership.In)]);
 		const join = await rowsFor(shard, () => shard.apply([delta(2, Membership.In)]));
 		const dnd = await rowsFor(shard, () => shard.apply([delta(3, Membership.InWithDnd)]));

@@ -4,14 +4,18 @@ import { describe, it } from "vitest";
 import { DONE, createGroup, drainOutbox, failure, post } from "../helpers";
 
 describe("after a delete", () => {
-	it("once its outbox is delivered only its version row is left, and every later action answers UNKNOWN_GROUP, adds included", async ({ expect }) => {
+	it("once its outbox is delivered only its version row is left, and every later action answers UNKNOWN_GROUP, adds included", async ({
+		expect,
+	}) => {
 		const id = await createGroup("alice", ["alice", "bob"]);
 		expect((await post({ action: "AEC_GROUP_DEL", userId: "alice", groupId: id })).body).toBe(DONE);
 		const stub = env.GROUPS.getByName(id);
 		await drainOutbox(id);
 		const rowsLeft = await runInDurableObject(stub, (_, state) => {
 			const sql = state.storage.sql;
-			const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
+			const tables = sql
+				.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+				.toArray();
 			return Object.fromEntries(tables.map(({ name }) => [name, sql.exec(`SELECT count(*) AS n FROM ${name}`).one().n]));
 		});
 		// The tombstone: what keeps the id from ever coming back, even through an import.

@@ -7,7 +7,10 @@ import { createGroup, failure, post, roster } from "../helpers";
 /** What a group's object holds: its tables (sqlite_master) and its database size in bytes. */
 const stored = (groupId: string) =>
 	runInDurableObject(env.GROUPS.getByName(groupId), (_, state) => ({
-		tables: state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray().map((row) => row.name),
+		tables: state.storage.sql
+			.exec<{ name: string }>("SELECT name FROM sqlite_master")
+			.toArray()
+			.map((row) => row.name),
 		bytes: state.storage.sql.databaseSize,
 	}));
 
@@ -23,7 +26,12 @@ const unknownGroupCallbacks = (groupId: string) => [
 /** A namespace that counts the stubs the edge asks it for. */
 function counting<T extends Rpc.DurableObjectBranded | undefined>(namespace: DurableObjectNamespace<T>) {
 	const names: string[] = [];
-	const counted = { getByName: (name: string) => (names.push(name), namespace.getByName(name)) };
+	const counted = {
+		getByName: (name: string) => {
+			names.push(name);
+			return namespace.getByName(name);
+		},
+	};
 	return { names, namespace: counted as unknown as DurableObjectNamespace<T> };
 }
 
@@ -58,11 +66,19 @@ describe("a group that was never created", () => {
 		expect(counter.names.length).toBeLessThanOrEqual(3);
 	});
 
-	it("a group created through another isolate is found: an id above the mark makes the isolate ask the counter again", async ({ expect }) => {
+	it("a group created through another isolate is found: an id above the mark makes the isolate ask the counter again", async ({
+		expect,
+	}) => {
 		const first = await createGroup("alice", ["alice"]);
 		await post({ action: "AEC_GROUP_SYNC_ALL", groupId: String(Number(first) + 1) }); // the mark now stands at `first`
 		// Created without this isolate's edge seeing it, as when another isolate served the create.
-		const made = await env.GROUP_IDS.getByName("ids").createGroup({ creator: "zoe", members: ["zoe", "yan"], userDefineData: "", createKey: "f".repeat(64), origin: "starrtc" });
+		const made = await env.GROUP_IDS.getByName("ids").createGroup({
+			creator: "zoe",
+			members: ["zoe", "yan"],
+			userDefineData: "",
+			createKey: "f".repeat(64),
+			origin: "starrtc",
+		});
 		expect(made).toEqual({ ok: true, value: String(Number(first) + 1) });
 		expect((await post({ action: "AEC_GROUP_SYNC_ALL", groupId: String(Number(first) + 1) })).body).toBe(roster("zoe,yan"));
 	});

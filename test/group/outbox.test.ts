@@ -7,12 +7,14 @@ import { DONE, createGroup, drainOutbox, failStatements, indexedGroups, loggedLi
 // What the index learns of a change waits in the group's outbox until the index shard said it
 // applied it. Failures here are injected into the group's own statements.
 const group = (id: string) => env.GROUPS.getByName(id);
-const waiting = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
+const waiting = (id: string) =>
+	runInDurableObject(group(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
 const alarm = (id: string) => runInDurableObject(group(id), (_, state) => state.storage.getAlarm());
 const acknowledging = /^DELETE FROM outbox WHERE destination = \? AND seq/;
 const inIndex = async (user: string, id: string) => (await indexedGroups(user)).some((g) => g.groupId === id);
 /** Waits until a failed delivery has replaced the 10 s safety net with its backoff. */
-const rearmed = (id: string) => until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "a failed delivery to re-arm the alarm");
+const rearmed = (id: string) =>
+	until(async () => ((await alarm(id)) ?? Infinity) < Date.now() + 5000, "a failed delivery to re-arm the alarm");
 
 /** Runs `act` and returns how far ahead of now it left the alarm (used where `Date` stands still). */
 async function delayAfter(id: string, act: () => Promise<unknown>): Promise<number> {
@@ -21,7 +23,9 @@ async function delayAfter(id: string, act: () => Promise<unknown>): Promise<numb
 }
 
 describe("the outbox", () => {
-	it("retries a failed delivery after a doubling backoff (its second half random), up to 5 minutes, and delivers once it can", async ({ expect }) => {
+	it("retries a failed delivery after a doubling backoff (its second half random), up to 5 minutes, and delivers once it can", async ({
+		expect,
+	}) => {
 		const id = await createGroup("bo-alice", ["bo-alice"]);
 		await drainOutbox(id);
 		await failStatements(group(id), acknowledging);

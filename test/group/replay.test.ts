@@ -24,7 +24,9 @@ describe("a replayed callback", () => {
 		expect(await syncAll(id)).toBe(roster("alice,bob"));
 	});
 
-	it("the group keeps a record for its window and no longer: at its end the same data is void, a moment later it applies", async ({ expect }) => {
+	it("the group keeps a record for its window and no longer: at its end the same data is void, a moment later it applies", async ({
+		expect,
+	}) => {
 		// The edge's ts check bounds most resends; a ts in the future is what reaches the group's own window.
 		const id = await createGroup("alice", ["alice"]);
 		const group = env.GROUPS.getByName(id);
@@ -94,7 +96,9 @@ describe("the replay rule: each data text applies once, every new one applies", 
 		const id = await createGroup("alice", ["alice", "bob"]);
 		const fields = { action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" };
 		expect((await post({ ts: secondsAgo(2), ...fields })).body).toBe(DONE);
-		expect((await post({ ts: secondsAgo(1), action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "carol" })).body).toBe(DONE);
+		expect(
+			(await post({ ts: secondsAgo(1), action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "carol" })).body,
+		).toBe(DONE);
 		expect(await syncAll(id)).toBe(roster("alice,bob"));
 		expect((await post({ ts: secondsAgo(0), ...fields })).body).toBe(DONE);
 		expect(await syncAll(id)).toBe(roster("alice,bob,carol"));
@@ -104,7 +108,9 @@ describe("the replay rule: each data text applies once, every new one applies", 
 		const id = await createGroup("alice", ["alice", "bob"]);
 		const remove = { action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob" };
 		expect((await post({ ts: secondsAgo(2), ...remove })).body).toBe(DONE);
-		expect((await post({ ts: secondsAgo(1), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(1), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(
+			DONE,
+		);
 		expect(await syncAll(id)).toBe(roster("alice,bob"));
 		expect((await post({ ts: secondsAgo(0), ...remove })).body).toBe(DONE);
 		expect(await syncAll(id)).toBe(roster("alice"));
@@ -114,7 +120,9 @@ describe("the replay rule: each data text applies once, every new one applies", 
 		const id = await createGroup("alice", ["alice", "bob"]);
 		const remove = { ts: secondsAgo(1), action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob" };
 		expect((await post(remove)).body).toBe(DONE);
-		expect((await post({ ts: secondsAgo(0), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(DONE);
+		expect((await post({ ts: secondsAgo(0), action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "bob" })).body).toBe(
+			DONE,
+		);
 		const resent = await post(remove);
 		expect([resent.body, resent.error]).toEqual([DONE, null]);
 		expect(await syncAll(id)).toBe(roster("alice,bob"));

@@ -64,7 +64,9 @@ describe("the import's command line", () => {
 	it("refuses a real run without --url or a token, and says a dry run needs neither", ({ expect }) => {
 		expect(error("--from", "dump.sql", "--api-token", "t")).toEqual({ error: "--url is required (or --dry-run)" });
 		expect(error("--from", "dump.sql", "--url", "http://h")).toEqual({ error: "--api-token or env API_TOKEN is required (or --dry-run)" });
-		expect(error("--from", "dump.sql", "--url", "http://h", "--api-token", "")).toEqual({ error: "--api-token or env API_TOKEN is required (or --dry-run)" });
+		expect(error("--from", "dump.sql", "--url", "http://h", "--api-token", "")).toEqual({
+			error: "--api-token or env API_TOKEN is required (or --dry-run)",
+		});
 	});
 
 	it("refuses a missing --from before anything else", ({ expect }) => {
@@ -74,17 +76,23 @@ describe("the import's command line", () => {
 
 	it("refuses a concurrency that is not a positive integer", ({ expect }) => {
 		for (const bad of ["0", "-1", "1.5", "abc", ""]) {
-			expect(error("--from", "dump.sql", "--dry-run", `--concurrency=${bad}`), bad).toEqual({ error: "--concurrency must be a positive integer" });
+			expect(error("--from", "dump.sql", "--dry-run", `--concurrency=${bad}`), bad).toEqual({
+				error: "--concurrency must be a positive integer",
+			});
 		}
 		expect(options(["--from", "dump.sql", "--dry-run", "--concurrency", "1"]).concurrency).toBe(1);
 	});
 
 	it("refuses a time zone Intl does not know", ({ expect }) => {
-		expect(error("--from", "dump.sql", "--dry-run", "--timezone", "Mars/Olympus")).toEqual({ error: "--timezone Mars/Olympus is not a time zone" });
+		expect(error("--from", "dump.sql", "--dry-run", "--timezone", "Mars/Olympus")).toEqual({
+			error: "--timezone Mars/Olympus is not a time zone",
+		});
 	});
 
 	it("refuses unknown flags, flags without their value and stray arguments, naming them", ({ expect }) => {
-		expect(error("--from", "dump.sql", "--dry-run", "--overwrite-all")).toEqual({ error: expect.stringContaining("Unknown option '--overwrite-all'") });
+		expect(error("--from", "dump.sql", "--dry-run", "--overwrite-all")).toEqual({
+			error: expect.stringContaining("Unknown option '--overwrite-all'"),
+		});
 		expect(error("--from", "dump.sql", "--dry-run", "--report")).toEqual({ error: "Option '--report <value>' argument missing" });
 		expect(error("--from", "dump.sql", "--dry-run", "extra")).toEqual({ error: expect.stringContaining("Unexpected argument 'extra'") });
 	});
@@ -92,7 +100,9 @@ describe("the import's command line", () => {
 
 describe("--from as printed and reported", () => {
 	it("hides a MySQL URL's user and password, and shows a dump's path as given", ({ expect }) => {
-		expect(shownSource(options(["--from", "mysql://root:s3cret@db:3306/starRTC_private", "--dry-run"]))).toBe("mysql://…@db:3306/starRTC_private");
+		expect(shownSource(options(["--from", "mysql://root:s3cret@db:3306/starRTC_private", "--dry-run"]))).toBe(
+			"mysql://…@db:3306/starRTC_private",
+		);
 		expect(shownSource(options(["--from", "mysql://db:3306/starRTC_private", "--dry-run"]))).toBe("mysql://db:3306/starRTC_private");
 		expect(shownSource(options(["--from", "backups//me@home.sql", "--dry-run"]))).toBe("backups//me@home.sql");
 	});

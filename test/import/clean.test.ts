@@ -16,13 +16,17 @@ const { groups, problems } = cleanAll(rows, "Asia/Shanghai");
 const group = (id: string) => groups.find((g) => g.groupId === id)?.body;
 
 describe("reading the sample's tables from a mysqldump file", () => {
-	it("gives exactly what mysql2 read from the same database (quotes, backslashes, newlines, CJK, control characters)", async ({ expect }) => {
+	it("gives exactly what mysql2 read from the same database (quotes, backslashes, newlines, CJK, control characters)", async ({
+		expect,
+	}) => {
 		expect(await readDump(dumpPath)).toEqual(rows);
 		expect(rows.groups.find((r) => r.id === "100469")?.groupName).toBe('it\'s "quoted" \\ back\nslash');
 	});
 
 	it("reads MySQL's layout too: a whole INSERT on one line", async ({ expect }) => {
-		const oneLine = readFileSync(dumpPath, "utf8").replace(/VALUES\n/g, "VALUES ").replace(/\),\n\(/g, "),(");
+		const oneLine = readFileSync(dumpPath, "utf8")
+			.replace(/VALUES\n/g, "VALUES ")
+			.replace(/\),\n\(/g, "),(");
 		expect(oneLine.split("\n").filter((l) => l.startsWith("INSERT")).length).toBe(2);
 		const dir = mkdtempSync(join(tmpdir(), "import-"));
 		try {
@@ -45,7 +49,8 @@ describe("cleaning, by the callbacks' rules", () => {
 	it("counts every problem by kind, with the groups it touched", ({ expect }) => {
 		const counts: Record<string, [number, string[]]> = {};
 		for (const p of problems) {
-			const entry = (counts[p.kind] ??= [0, []]);
+			const entry = counts[p.kind] ?? [0, []];
+			counts[p.kind] = entry;
 			entry[0]++;
 			if (!entry[1].includes(p.groupId)) entry[1].push(p.groupId);
 		}
@@ -67,8 +72,19 @@ describe("cleaning, by the callbacks' rules", () => {
 
 	it("keeps ids as text exactly, the creator first, DND flags, names and local times", ({ expect }) => {
 		// The sample's order: a DND change moved 007 to the end.
-		expect(group("100466")).toMatchObject({ creator: "10086", members: ["10086", "1e3", "00123", "-5", "007", "0.50"], doNotDisturb: ["007"], name: "123" });
-		expect(group("100462")).toEqual({ creator: "alice", name: "研发部 群", members: ["alice", "bob", "carol"], doNotDisturb: ["bob"], createdAt: group("100462")?.createdAt });
+		expect(group("100466")).toMatchObject({
+			creator: "10086",
+			members: ["10086", "1e3", "00123", "-5", "007", "0.50"],
+			doNotDisturb: ["007"],
+			name: "123",
+		});
+		expect(group("100462")).toEqual({
+			creator: "alice",
+			name: "研发部 群",
+			members: ["alice", "bob", "carol"],
+			doNotDisturb: ["bob"],
+			createdAt: group("100462")?.createdAt,
+		});
 		expect(group("100463")?.members).toEqual(["dave", "erin", "frank", "gina"]);
 		expect(group("100464")?.members).toEqual(["hank", "ivan", "judy"]);
 		expect(group("100465")).toMatchObject({ members: ["kate", "liam"], doNotDisturb: ["liam"] });
@@ -122,7 +138,23 @@ describe("cleaning, by the callbacks' rules", () => {
 
 describe("ids: the importer refuses what the server refuses", () => {
 	it("agrees with parseUserId, and also refuses '\"' and '\\', which StarRTC cannot carry", ({ expect }) => {
-		const ids = ["alice", "007", "中文", "a b", "", "a,b", "ctl\u0001", "del\u007f", "c1\u0085", "\ud800", "x".repeat(128), "x".repeat(129), "中".repeat(42), "中".repeat(43), "emoji😀"];
+		const ids = [
+			"alice",
+			"007",
+			"中文",
+			"a b",
+			"",
+			"a,b",
+			"ctl\u0001",
+			"del\u007f",
+			"c1\u0085",
+			"\ud800",
+			"x".repeat(128),
+			"x".repeat(129),
+			"中".repeat(42),
+			"中".repeat(43),
+			"emoji😀",
+		];
 		for (const id of ids) expect(userIdProblem(id) === undefined, JSON.stringify(id)).toBe(parseUserId("userId", id).ok);
 		expect(userIdProblem('q"uote')).toMatch(/quote/);
 		expect(userIdProblem("back\\slash")).toMatch(/backslash/);

@@ -17,7 +17,11 @@ const scratch = mkdtempSync(join(tmpdir(), "import-command-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function runImport(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-	const child = spawn(process.execPath, ["tools/import/main.ts", ...args], { cwd: root, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+	const child = spawn(process.execPath, ["tools/import/main.ts", ...args], {
+		cwd: root,
+		env: { PATH: process.env.PATH },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
 	let stdout = "";
 	let stderr = "";
 	child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -53,7 +57,10 @@ describe("npm run import, on the fixture dump", () => {
 		const run = await runImport("--from", dump, "--dry-run", "--report", report);
 		expect(run.status, run.stderr).toBe(0);
 		expect(run.stdout).toContain("dry run: nothing was written");
-		expect(JSON.parse(readFileSync(report, "utf8"))).toMatchObject({ dryRun: true, groups: { read: 15, toImport: 14, created: 0, skipped: 1 } });
+		expect(JSON.parse(readFileSync(report, "utf8"))).toMatchObject({
+			dryRun: true,
+			groups: { read: 15, toImport: 14, created: 0, skipped: 1 },
+		});
 	});
 
 	it("a real run writes every group with the token, reports the conflict and exits 1", async ({ expect }) => {
@@ -64,7 +71,10 @@ describe("npm run import, on the fixture dump", () => {
 		expect(run.status, run.stderr).toBe(1);
 		expect(server.requests.filter((r) => r.startsWith("PUT")).length).toBe(14);
 		expect(server.requests.every((r) => r.endsWith("Bearer t0ken"))).toBe(true);
-		expect(JSON.parse(readFileSync(report, "utf8"))).toMatchObject({ groups: { created: 13, conflicts: 1 }, conflicts: [{ groupId: "100461" }] });
+		expect(JSON.parse(readFileSync(report, "utf8"))).toMatchObject({
+			groups: { created: 13, conflicts: 1 },
+			conflicts: [{ groupId: "100461" }],
+		});
 	});
 
 	it("a token the server refuses stops the run before any write", async ({ expect }) => {

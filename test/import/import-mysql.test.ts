@@ -47,11 +47,15 @@ interface Report {
 /** The real command, as an operator runs it. Not spawnSync: wrangler dev's output must keep being drained meanwhile. */
 async function runImport(...extra: string[]): Promise<{ status: number | null; report: Report; output: string }> {
 	const report = join(scratch, `report-${Date.now()}.json`);
-	const child = spawn(process.execPath, ["tools/import/main.ts", "--from", mysqlUrl ?? "", "--url", dev.url, "--report", report, ...extra], {
-		cwd: root,
-		env: { ...process.env, API_TOKEN },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
+	const child = spawn(
+		process.execPath,
+		["tools/import/main.ts", "--from", mysqlUrl ?? "", "--url", dev.url, "--report", report, ...extra],
+		{
+			cwd: root,
+			env: { ...process.env, API_TOKEN },
+			stdio: ["ignore", "pipe", "pipe"],
+		},
+	);
 	let output = "";
 	child.stdout.on("data", (chunk) => (output += chunk));
 	child.stderr.on("data", (chunk) => (output += chunk));
@@ -61,11 +65,17 @@ async function runImport(...extra: string[]): Promise<{ status: number | null; r
 
 async function syncAll(groupId: string): Promise<string> {
 	const data = JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId });
-	const response = await fetch(`${dev.url}/eventCenter`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `data=${encodeURIComponent(data)}` });
+	const response = await fetch(`${dev.url}/eventCenter`, {
+		method: "POST",
+		headers: { "Content-Type": "application/x-www-form-urlencoded" },
+		body: `data=${encodeURIComponent(data)}`,
+	});
 	return response.text();
 }
 async function ourList(userId: string): Promise<ListItem[] | undefined> {
-	const response = await fetch(`${dev.url}/group/list.php?userId=${encodeURIComponent(userId)}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } });
+	const response = await fetch(`${dev.url}/group/list.php?userId=${encodeURIComponent(userId)}`, {
+		headers: { Authorization: `Bearer ${API_TOKEN}` },
+	});
 	return listOf(await response.text());
 }
 
@@ -86,7 +96,9 @@ describe.skipIf(!enabled)("npm run import, from the sample's MariaDB into wrangl
 		const dry = await runImport("--dry-run");
 		expect(dry.status, dry.output).toBe(0);
 		expect(dry.report.groups.toImport).toBe(groups.length);
-		expect((await fetch(`${dev.url}/v1/groups/${groups[0]?.groupId}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })).status).toBe(404);
+		expect((await fetch(`${dev.url}/v1/groups/${groups[0]?.groupId}`, { headers: { Authorization: `Bearer ${API_TOKEN}` } })).status).toBe(
+			404,
+		);
 
 		// "Interrupted": only the first three groups got written.
 		const first = groups.slice(0, 3).map((g) => g.groupId);
@@ -95,14 +107,22 @@ describe.skipIf(!enabled)("npm run import, from the sample's MariaDB into wrangl
 
 		const full = await runImport("--concurrency", "8");
 		expect(full.status, full.output).toBe(0);
-		expect(full.report.groups).toMatchObject({ toImport: groups.length, created: groups.length - 3, unchanged: 3, conflicts: 0, failed: 0 });
+		expect(full.report.groups).toMatchObject({
+			toImport: groups.length,
+			created: groups.length - 3,
+			unchanged: 3,
+			conflicts: 0,
+			failed: 0,
+		});
 		say(full.output);
 
 		const again = await runImport();
 		expect(again.report.groups, again.output).toMatchObject({ created: 0, unchanged: groups.length, replaced: 0, conflicts: 0, failed: 0 });
 	});
 
-	it("SYNC_ALL of every group equals the sample's: the same member and DND sets; ours in stored order, creator first", async ({ expect }) => {
+	it("SYNC_ALL of every group equals the sample's: the same member and DND sets; ours in stored order, creator first", async ({
+		expect,
+	}) => {
 		let compared = 0;
 		const sampleFailed: string[] = [];
 		for (const group of groups) {
@@ -144,17 +164,31 @@ describe.skipIf(!enabled)("npm run import, from the sample's MariaDB into wrangl
 				if (ours && ours.length >= expected.length) break;
 				await new Promise((r) => setTimeout(r, 100));
 			}
-			expect([...(ours ?? [])].sort((a, b) => Number(a.groupId) - Number(b.groupId)), user).toEqual(expected);
+			expect(
+				[...(ours ?? [])].sort((a, b) => Number(a.groupId) - Number(b.groupId)),
+				user,
+			).toEqual(expected);
 			if (JSON.stringify(ours) === JSON.stringify(sample)) sameOrder++;
 			compared++;
 		}
-		say(`list.php: ${compared} users equal the sample's (${sameOrder} in the very same order); the sample's answer was not JSON for ${unreadable.length}`);
+		say(
+			`list.php: ${compared} users equal the sample's (${sameOrder} in the very same order); the sample's answer was not JSON for ${unreadable.length}`,
+		);
 		expect(compared).toBeGreaterThan(0);
 	});
 
 	it("a new group gets an id above every imported one", async ({ expect }) => {
-		const fields = JSON.stringify({ action: "AEC_GROUP_CREATE", userId: "newcomer", addUsers: "newcomer", userDefineData: "after the move" });
-		const response = await fetch(`${dev.url}/eventCenter`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `data=${encodeURIComponent(fields)}` });
+		const fields = JSON.stringify({
+			action: "AEC_GROUP_CREATE",
+			userId: "newcomer",
+			addUsers: "newcomer",
+			userDefineData: "after the move",
+		});
+		const response = await fetch(`${dev.url}/eventCenter`, {
+			method: "POST",
+			headers: { "Content-Type": "application/x-www-form-urlencoded" },
+			body: `data=${encodeURIComponent(fields)}`,
+		});
 		const id = Number((JSON.parse(await response.text()) as { data: string }).data);
 		const highest = Math.max(...groups.map((g) => Number(g.groupId)));
 		say(`new group id ${id}, highest imported ${highest}`);

@@ -13,7 +13,9 @@ import { parseArgs } from "node:util";
 import { readMysql } from "../../tools/import/read.ts";
 import { sampleAnswers } from "./sample-http.ts";
 
-const { values: args } = parseArgs({ options: { sample: { type: "string" }, mysql: { type: "string" }, out: { type: "string", default: "test/fixtures/import" } } });
+const { values: args } = parseArgs({
+	options: { sample: { type: "string" }, mysql: { type: "string" }, out: { type: "string", default: "test/fixtures/import" } },
+});
 const sample = args.sample ?? "http://127.0.0.1:8098";
 const url = new URL(args.mysql ?? "mysql://starrtc:starrtc-bench@127.0.0.1:3317/starRTC_private");
 
@@ -32,7 +34,8 @@ async function create(userId: string, addUsers: string, name: string): Promise<s
 	return id;
 }
 const add = (groupId: string, userId: string, addUsers: string) => event({ action: "AEC_GROUP_ADD_USER", userId, groupId, addUsers });
-const dnd = (groupId: string, userId: string, on = true) => event({ action: on ? "AEC_SET_GROUP_PUSH_IGNORE" : "AEC_UNSET_GROUP_PUSH_IGNORE", userId, groupId });
+const dnd = (groupId: string, userId: string, on = true) =>
+	event({ action: on ? "AEC_SET_GROUP_PUSH_IGNORE" : "AEC_UNSET_GROUP_PUSH_IGNORE", userId, groupId });
 
 // A clean group, then the dirty cases measured on the sample.
 const clean = await create("alice", "alice,bob,carol", "研发部 群");
@@ -58,7 +61,7 @@ await add(numeric, "10086", "0.50");
 await create("mona", "", "no members at all");
 await create("", "zed", "empty creator"); // unimportable: reported and skipped
 
-const names = await create("nick", "nick,olga", "it's \"quoted\" \\ back\nslash");
+const names = await create("nick", "nick,olga", 'it\'s "quoted" \\ back\nslash');
 await dnd(names, "olga");
 
 const underscore = await create("pat", "pat,kim_lee", "underscore"); // the sample's own reads fail on it
@@ -78,7 +81,18 @@ const out = args.out ?? "test/fixtures/import";
 mkdirSync(out, { recursive: true });
 const dump = execFileSync(
 	"mariadb-dump",
-	["-h", url.hostname, "-P", url.port, `-u${decodeURIComponent(url.username)}`, `-p${decodeURIComponent(url.password)}`, "--skip-dump-date", url.pathname.slice(1), "groups", "userGroup"],
+	[
+		"-h",
+		url.hostname,
+		"-P",
+		url.port,
+		`-u${decodeURIComponent(url.username)}`,
+		`-p${decodeURIComponent(url.password)}`,
+		"--skip-dump-date",
+		url.pathname.slice(1),
+		"groups",
+		"userGroup",
+	],
 	{ encoding: "utf8" },
 );
 writeFileSync(`${out}/sample.sql`, dump);

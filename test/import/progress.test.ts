@@ -18,6 +18,8 @@ describe("the lines printed while importing", () => {
 	});
 
 	it("before the first answer: no rate yet, so no ETA, and no division by zero", ({ expect }) => {
-		expect(progressLine({ done: 0, total: 0, membersDone: 0, failed: 0, seconds: 0 })).toBe("groups 0/0 (0.0%)  0 groups/s  0 members/s  ETA 0:00  failed 0");
+		expect(progressLine({ done: 0, total: 0, membersDone: 0, failed: 0, seconds: 0 })).toBe(
+			"groups 0/0 (0.0%)  0 groups/s  0 members/s  ETA 0:00  failed 0",
+		);
 	});
 });

@@ -20,7 +20,13 @@ const group = (n: number): CleanGroup => {
 	const members = Array.from({ length: n }, (_, i) => `u${i}`);
 	return { groupId: String(n), body: { creator: "u0", name: "g", members, doNotDisturb: members.slice(-1), createdAt: 0 } };
 };
-const answer = (groupId: string, result: Result, error?: string, status?: number): Written => ({ groupId, result, error, status, attempts: 1 });
+const answer = (groupId: string, result: Result, error?: string, status?: number): Written => ({
+	groupId,
+	result,
+	error,
+	status,
+	attempts: 1,
+});
 /** One group per answer the server can give, plus group 9, which cleaning skipped. */
 const written = [
 	answer("1", "created"),
@@ -51,7 +57,13 @@ const dryRun: Run = { ...run, options: { ...options, dryRun: true }, written: []
 describe("the report file", () => {
 	it("counts each answer, and lists the conflicts, the skipped, the failed and the imported", ({ expect }) => {
 		const report = buildReport(run, 12_345);
-		expect(report).toMatchObject({ source: "mysql://…@db/starRTC_private", url: "https://groups.example", dryRun: false, overwrite: false, timeZone: "Asia/Shanghai" });
+		expect(report).toMatchObject({
+			source: "mysql://…@db/starRTC_private",
+			url: "https://groups.example",
+			dryRun: false,
+			overwrite: false,
+			timeZone: "Asia/Shanghai",
+		});
 		expect(report.startedAt).toBe("1970-01-01T00:00:00.000Z");
 		expect(report.seconds).toEqual({ read: 1.5, write: 2, total: 12.345 });
 		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 1, unchanged: 1, replaced: 1, conflicts: 1, skipped: 4, failed: 1 });
@@ -111,7 +123,9 @@ report: import-report.json
 
 	it("points at --overwrite only when there are conflicts, not for failures", ({ expect }) => {
 		const ending = (...answers: Written[]) => summaryLines({ ...run, written: answers }, 0).at(-1);
-		expect(ending(answer("4", "conflict"), answer("5", "conflict"))).toBe('2 groups are here with other content: see "conflicts" in the report; --overwrite replaces them');
+		expect(ending(answer("4", "conflict"), answer("5", "conflict"))).toBe(
+			'2 groups are here with other content: see "conflicts" in the report; --overwrite replaces them',
+		);
 		expect(ending(answer("8", "failed"))).toBe("report: import-report.json");
 	});
 
@@ -134,7 +148,9 @@ report: import-report.json
 		const lines = summaryLines({ ...dryRun, options: { ...dryRun.options, previous: "before.json" }, gone: ["12", "13"] }, 0);
 		expect(lines).toContain("  gone from the sample            2");
 		expect(lines.at(-1)).toBe('2 groups imported earlier are gone from the sample: see "goneFromSample" in the report');
-		expect(summaryLines({ ...dryRun, options: { ...dryRun.options, previous: "before.json" } }, 0)).toContain("  gone from the sample            0");
+		expect(summaryLines({ ...dryRun, options: { ...dryRun.options, previous: "before.json" } }, 0)).toContain(
+			"  gone from the sample            0",
+		);
 	});
 });
 

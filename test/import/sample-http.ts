@@ -30,7 +30,9 @@ export async function sampleAnswers(base: string, data: SampleData): Promise<Sam
 	const syncAll: Record<string, string> = {};
 	for (const row of data.groups) {
 		const body = `data=${encodeURIComponent(JSON.stringify({ action: "AEC_GROUP_SYNC_ALL", groupId: row.id }))}`;
-		syncAll[row.id] = await (await fetch(`${base}/eventCenter.php`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body })).text();
+		syncAll[row.id] = await (
+			await fetch(`${base}/eventCenter.php`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body })
+		).text();
 	}
 	const list: Record<string, string> = {};
 	for (const user of usersOf(data)) list[user] = await (await fetch(`${base}/group/list.php?userId=${encodeURIComponent(user)}`)).text();
@@ -93,13 +95,15 @@ export function listOf(body: string): ListItem[] | undefined {
  */
 export function expectedList(sample: ListItem[], user: string, problems: readonly Problem[], groups: readonly CleanGroup[]): ListItem[] {
 	const who = `user ${JSON.stringify(user)}`;
-	const touched = (kind: Problem["kind"]) => new Set(problems.filter((p) => p.kind === kind && (p.detail === who || p.detail === user)).map((p) => p.groupId));
+	const touched = (kind: Problem["kind"]) =>
+		new Set(problems.filter((p) => p.kind === kind && (p.detail === who || p.detail === user)).map((p) => p.groupId));
 	const indexOnly = touched("index-only");
 	const missing = new Set([...touched("not-in-index"), ...touched("creator-added")]);
 	const byId = new Map<string, ListItem>();
 	for (const item of sample) if (!indexOnly.has(item.groupId)) byId.set(item.groupId, item);
 	for (const group of groups) {
-		if (missing.has(group.groupId)) byId.set(group.groupId, { groupName: group.body.name, creator: group.body.creator, groupId: group.groupId });
+		if (missing.has(group.groupId))
+			byId.set(group.groupId, { groupName: group.body.name, creator: group.body.creator, groupId: group.groupId });
 	}
 	return [...byId.values()].sort((a, b) => Number(a.groupId) - Number(b.groupId));
 }

@@ -2,7 +2,10 @@ import { describe, it } from "vitest";
 import type { CleanGroup, Problem, SampleData } from "../../tools/import/clean.ts";
 import { goneFromSample, selectGroups } from "../../tools/import/select.ts";
 
-const group = (groupId: string): CleanGroup => ({ groupId, body: { creator: "alice", name: "n", members: ["alice"], doNotDisturb: [], createdAt: 0 } });
+const group = (groupId: string): CleanGroup => ({
+	groupId,
+	body: { creator: "alice", name: "n", members: ["alice"], doNotDisturb: [], createdAt: 0 },
+});
 const cleaned = {
 	groups: [group("1"), group("2"), group("3")],
 	problems: [
@@ -12,7 +15,10 @@ const cleaned = {
 		{ kind: "invalid-member", groupId: "2", detail: "bad" },
 	] satisfies Problem[],
 };
-const sample = (...ids: string[]): SampleData => ({ groups: ids.map((id) => ({ id, groupName: null, creator: null, userList: null, ctime: null })), userGroups: [] });
+const sample = (...ids: string[]): SampleData => ({
+	groups: ids.map((id) => ({ id, groupName: null, creator: null, userList: null, ctime: null })),
+	userGroups: [],
+});
 
 describe("which groups a run imports", () => {
 	it("without --groups: every clean group; the ones cleaning refused are the skipped", ({ expect }) => {

@@ -6,7 +6,18 @@ import { computeSign } from "../../src/edge/sign";
 import { TEST_API_TOKEN } from "../guard-token";
 import { TEST_GUARD_TOKEN, drainOutbox, form, post, send, type Sent, unixNow } from "../helpers";
 import type { StubProxy } from "../starrtc/stub-proxy";
-import { type AppChange, type Change, type Expected, ModelGroup, type Policy, type Refusal, decide, decideApp, idList, refused } from "./rules";
+import {
+	type AppChange,
+	type Change,
+	type Expected,
+	ModelGroup,
+	type Policy,
+	type Refusal,
+	decide,
+	decideApp,
+	idList,
+	refused,
+} from "./rules";
 
 export type { Policy };
 
@@ -84,7 +95,9 @@ const APP_EXAMPLE: Step[] = [
 	{ kind: "appAdd", group: 0, users: [1], evictFirst: false }, // UNKNOWN_GROUP
 ];
 /** Callbacks and app changes mixed, about one step in three from the app. */
-const mixedStepArbitrary = withEviction(fc.oneof({ arbitrary: steps, weight: 2 }, { arbitrary: appSteps, weight: 1 }) as fc.Arbitrary<Omit<Step, "evictFirst">>);
+const mixedStepArbitrary = withEviction(
+	fc.oneof({ arbitrary: steps, weight: 2 }, { arbitrary: appSteps, weight: 1 }) as fc.Arbitrary<Omit<Step, "evictFirst">>,
+);
 
 /**
  * What a model run checks besides the callbacks: the app's changes through /v1,
@@ -178,7 +191,13 @@ export class ReferenceModel {
 		const groupId = group?.id ?? UNKNOWN_GROUP;
 		this.#touched = group;
 		if (step.kind === "refused") return this.#refused(step.variant, groupId, what);
-		if (step.kind === "appAdd" || step.kind === "appRemove" || step.kind === "appRemoveOne" || step.kind === "appDnd" || step.kind === "appDelete") {
+		if (
+			step.kind === "appAdd" ||
+			step.kind === "appRemove" ||
+			step.kind === "appRemoveOne" ||
+			step.kind === "appDnd" ||
+			step.kind === "appDelete"
+		) {
 			return this.#app(step, group, groupId, what);
 		}
 
@@ -202,7 +221,12 @@ export class ReferenceModel {
 			case "remove": {
 				const text = sloppy(step.users.map((u) => USERS[u] ?? ""));
 				change = { kind: step.kind, requester, list: text, sync: step.sync };
-				fields = { action: ACTIONS[step.kind][step.sync ? 1 : 0], userId: requester, groupId, [step.kind === "add" ? "addUsers" : "removeUsers"]: text };
+				fields = {
+					action: ACTIONS[step.kind][step.sync ? 1 : 0],
+					userId: requester,
+					groupId,
+					[step.kind === "add" ? "addUsers" : "removeUsers"]: text,
+				};
 				break;
 			}
 		}
@@ -228,7 +252,8 @@ export class ReferenceModel {
 		if (!copy) return void proxy.groups.set(group.id, { members: [...group.members], ignoring: new Set(group.doNotDisturb) });
 		if (change.kind === "add") proxy.applyCallback(group.id, { add: group.members.filter((m) => !before.members.includes(m)) });
 		if (change.kind === "remove") proxy.applyCallback(group.id, { remove: idList(change.list) });
-		if (change.kind === "doNotDisturb") proxy.applyCallback(group.id, change.on ? { dndOn: [change.requester] } : { dndOff: [change.requester] });
+		if (change.kind === "doNotDisturb")
+			proxy.applyCallback(group.id, change.on ? { dndOn: [change.requester] } : { dndOff: [change.requester] });
 	}
 
 	/** The app's changes: the README's rules for the app (no permission rules), answered through /v1. */
@@ -267,11 +292,14 @@ export class ReferenceModel {
 		this.coverage.codes.add(`app:${expected.code ?? "OK"}`);
 		const code = (answer.json as { error?: { code?: string } }).error?.code ?? null;
 		if (answer.status !== expected.status || code !== expected.code) {
-			throw new Error(`${what}: /v1 answered ${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}, the model expects ${expected.status} ${expected.code}`);
+			throw new Error(
+				`${what}: /v1 answered ${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}, the model expects ${expected.status} ${expected.code}`,
+			);
 		}
 		if (expected.code === null && group && !group.deleted) {
 			const state = answer.json as { memberCount?: number };
-			if (state.memberCount !== group.members.length) throw new Error(`${what}: memberCount ${state.memberCount}, the model has ${group.members.length}`);
+			if (state.memberCount !== group.members.length)
+				throw new Error(`${what}: memberCount ${state.memberCount}, the model has ${group.members.length}`);
 		}
 	}
 
@@ -284,11 +312,13 @@ export class ReferenceModel {
 		this.coverage.actions.add("appCreate");
 		if (members.length > this.policy.maxMembers) {
 			const code = (answer.json as { error?: { code?: string } }).error?.code;
-			if (answer.status !== 409 || code !== "GROUP_FULL") throw new Error(`${what}: /v1 answered ${answer.status} ${code}, the model expects 409 GROUP_FULL`);
+			if (answer.status !== 409 || code !== "GROUP_FULL")
+				throw new Error(`${what}: /v1 answered ${answer.status} ${code}, the model expects 409 GROUP_FULL`);
 			return;
 		}
 		const id = (answer.json as { groupId?: string }).groupId;
-		if (answer.status !== 201 || !id || Number(id) <= this.#lastId) throw new Error(`${what}: create answered ${answer.status} ${JSON.stringify(answer.json)}`);
+		if (answer.status !== 201 || !id || Number(id) <= this.#lastId)
+			throw new Error(`${what}: create answered ${answer.status} ${JSON.stringify(answer.json)}`);
 		this.#lastId = Number(id);
 		this.groups.push(new ModelGroup(id, creator, members, name));
 		this.#touched = this.groups.at(-1);
@@ -309,31 +339,57 @@ export class ReferenceModel {
 				.filter((g) => g.members.includes(user))
 				.map((g) => JSON.stringify([g.id, g.name, g.creator, g.doNotDisturb.has(user)]))
 				.sort();
-			const v1 = (await appCall("GET", `/v1/users/${encodeURIComponent(user)}/groups?limit=1000`)).json as { groups: { groupId: string; name: string; creator: string; doNotDisturb: boolean }[] };
-			const ours = v1.groups.filter((g) => this.groups.some((m) => m.id === g.groupId)).map((g) => JSON.stringify([g.groupId, g.name, g.creator, g.doNotDisturb])).sort();
-			if (JSON.stringify(ours) !== JSON.stringify(expected)) throw new Error(`after step ${index}: ${user}'s groups are ${ours}, the model has ${expected}`);
-			const demo = (await appCall("GET", `/group/list.php?userId=${encodeURIComponent(user)}`)).json as { status: number; data: { groupId: string; groupName: string; creator: string }[] };
-			const demoOurs = demo.data.filter((g) => this.groups.some((m) => m.id === g.groupId)).map((g) => JSON.stringify([g.groupId, g.groupName, g.creator])).sort();
+			const v1 = (await appCall("GET", `/v1/users/${encodeURIComponent(user)}/groups?limit=1000`)).json as {
+				groups: { groupId: string; name: string; creator: string; doNotDisturb: boolean }[];
+			};
+			const ours = v1.groups
+				.filter((g) => this.groups.some((m) => m.id === g.groupId))
+				.map((g) => JSON.stringify([g.groupId, g.name, g.creator, g.doNotDisturb]))
+				.sort();
+			if (JSON.stringify(ours) !== JSON.stringify(expected))
+				throw new Error(`after step ${index}: ${user}'s groups are ${ours}, the model has ${expected}`);
+			const demo = (await appCall("GET", `/group/list.php?userId=${encodeURIComponent(user)}`)).json as {
+				status: number;
+				data: { groupId: string; groupName: string; creator: string }[];
+			};
+			const demoOurs = demo.data
+				.filter((g) => this.groups.some((m) => m.id === g.groupId))
+				.map((g) => JSON.stringify([g.groupId, g.groupName, g.creator]))
+				.sort();
 			const demoExpected = expected.map((e) => JSON.stringify((JSON.parse(e) as unknown[]).slice(0, 3))).sort();
-			if (demo.status !== 1 || JSON.stringify(demoOurs) !== JSON.stringify(demoExpected)) throw new Error(`after step ${index}: list.php for ${user} is ${demoOurs}, the model has ${demoExpected}`);
+			if (demo.status !== 1 || JSON.stringify(demoOurs) !== JSON.stringify(demoExpected))
+				throw new Error(`after step ${index}: list.php for ${user} is ${demoOurs}, the model has ${demoExpected}`);
 		}
 		for (const group of this.groups) {
 			const page = await appCall("GET", `/v1/groups/${group.id}/members?limit=1000`);
 			if (group.deleted) {
 				if (page.status !== 404) throw new Error(`after step ${index}: deleted group ${group.id} answered ${page.status}`);
-				if (this.options.proxy?.groups.get(group.id)?.members.length) throw new Error(`after step ${index}: StarRTC still holds deleted group ${group.id}`);
+				if (this.options.proxy?.groups.get(group.id)?.members.length)
+					throw new Error(`after step ${index}: StarRTC still holds deleted group ${group.id}`);
 				continue;
 			}
 			const members = (page.json as { members: { userId: string; doNotDisturb: boolean }[] }).members;
 			const expected = group.members.map((m) => ({ userId: m, doNotDisturb: group.doNotDisturb.has(m) }));
-			if (JSON.stringify(members) !== JSON.stringify(expected)) throw new Error(`after step ${index}: group ${group.id} members ${JSON.stringify(members)}, the model has ${JSON.stringify(expected)}`);
+			if (JSON.stringify(members) !== JSON.stringify(expected))
+				throw new Error(
+					`after step ${index}: group ${group.id} members ${JSON.stringify(members)}, the model has ${JSON.stringify(expected)}`,
+				);
 			const demo = (await appCall("GET", `/group/members.php?userId=${encodeURIComponent(group.creator)}&groupId=${group.id}`)).text;
-			const demoExpected = JSON.stringify({ status: 1, data: { userIdList: group.members.join(","), isIgnore: group.doNotDisturb.has(group.creator) ? "1" : "0" } });
-			if (demo !== demoExpected) throw new Error(`after step ${index}: members.php of ${group.id} is ${demo}, the model has ${demoExpected}`);
+			const demoExpected = JSON.stringify({
+				status: 1,
+				data: { userIdList: group.members.join(","), isIgnore: group.doNotDisturb.has(group.creator) ? "1" : "0" },
+			});
+			if (demo !== demoExpected)
+				throw new Error(`after step ${index}: members.php of ${group.id} is ${demo}, the model has ${demoExpected}`);
 			const copy = this.options.proxy?.groups.get(group.id);
 			if (this.options.proxy && copy) {
-				const same = [...copy.members].sort().join(",") === [...group.members].sort().join(",") && [...copy.ignoring].sort().join(",") === [...group.doNotDisturb].sort().join(",");
-				if (!same) throw new Error(`after step ${index}: StarRTC holds ${group.id} as ${copy.members} / ${[...copy.ignoring]}, the model has ${group.members} / ${[...group.doNotDisturb]}`);
+				const same =
+					[...copy.members].sort().join(",") === [...group.members].sort().join(",") &&
+					[...copy.ignoring].sort().join(",") === [...group.doNotDisturb].sort().join(",");
+				if (!same)
+					throw new Error(
+						`after step ${index}: StarRTC holds ${group.id} as ${copy.members} / ${[...copy.ignoring]}, the model has ${group.members} / ${[...group.doNotDisturb]}`,
+					);
 			}
 		}
 	}
@@ -360,7 +416,8 @@ export class ReferenceModel {
 		this.coverage.codes.add(sent.error ?? "OK");
 		// "Strictly increasing ... never reused."
 		const id = /^\{"status":"1","data":"(\d+)"\}$/.exec(sent.body)?.[1];
-		if (!id || Number(id) <= this.#lastId || sent.error !== null) throw new Error(`${what}: create answered ${sent.body}, after id ${this.#lastId}`);
+		if (!id || Number(id) <= this.#lastId || sent.error !== null)
+			throw new Error(`${what}: create answered ${sent.body}, after id ${this.#lastId}`);
 		this.#lastId = Number(id);
 		this.#lastCreate = { data, id };
 		this.groups.push(new ModelGroup(id, creator, members, name));
@@ -428,10 +485,18 @@ let runs = 0;
 /** The property: any sequence of steps leaves the service and the model in agreement. */
 export function modelProperty(policy: Policy, coverage: Coverage, options: ModelOptions = {}) {
 	// Every sequence starts with a create, so most steps act on a real group.
-	const first = fc.record({ kind: fc.constant("create" as const), actor: who, users: list, name: groupName, evictFirst: fc.constant(false) });
+	const first = fc.record({
+		kind: fc.constant("create" as const),
+		actor: who,
+		users: list,
+		name: groupName,
+		evictFirst: fc.constant(false),
+	});
 	const rest = options.app ? mixedStepArbitrary : stepArbitrary;
 	const readsEvery = options.readsEvery;
-	const sequence = fc.tuple(first, fc.array(rest, { minLength: 5, maxLength: readsEvery ? 24 : 49, size: "max" })).map(([a, more]) => [a, ...more]);
+	const sequence = fc
+		.tuple(first, fc.array(rest, { minLength: 5, maxLength: readsEvery ? 24 : 49, size: "max" }))
+		.map(([a, more]) => [a, ...more]);
 	return fc.asyncProperty(sequence, async (sequenceSteps) => {
 		// Thousands of live objects would slow the runtime down on long runs, so they are evicted
 		// now and then. Storage stays: ids are never reused, so sequences still share nothing.
@@ -464,12 +529,39 @@ export function expectedCoverage(policy: Policy, options: ModelOptions = {}): Co
 	// A run with the app's changes is short (its reads are costly): it must cover what is its own;
 	// the callbacks' full coverage is the callback-only run's to assert.
 	if (options.app) {
-		const actions = ["AEC_GROUP_CREATE", "appCreate", "appAdd", "appRemove", "appRemoveOne", "appDnd", "appDelete", ...(options.readsEvery ? ["reads"] : [])];
+		const actions = [
+			"AEC_GROUP_CREATE",
+			"appCreate",
+			"appAdd",
+			"appRemove",
+			"appRemoveOne",
+			"appDnd",
+			"appDelete",
+			...(options.readsEvery ? ["reads"] : []),
+		];
 		return { actions: new Set(actions), codes: new Set(["OK", "app:OK", "app:UNKNOWN_GROUP", "app:REMOVE_CREATOR", "app:NO_SUCH_MEMBER"]) };
 	}
-	const actions = ["AEC_GROUP_CREATE", "resend", "refused", "evict", ...Object.values(ACTIONS).flat(), "AEC_GROUP_SYNC_ALL", "AEC_GROUP_DEL"];
+	const actions = [
+		"AEC_GROUP_CREATE",
+		"resend",
+		"refused",
+		"evict",
+		...Object.values(ACTIONS).flat(),
+		"AEC_GROUP_SYNC_ALL",
+		"AEC_GROUP_DEL",
+	];
 
-	const codes: string[] = ["OK", "MALFORMED_ARGUMENT", "BAD_JSON", "BAD_SIGN", "UNKNOWN_ACTION", "UNKNOWN_GROUP", "REMOVE_CREATOR", "NOT_A_MEMBER", "GROUP_FULL"];
+	const codes: string[] = [
+		"OK",
+		"MALFORMED_ARGUMENT",
+		"BAD_JSON",
+		"BAD_SIGN",
+		"UNKNOWN_ACTION",
+		"UNKNOWN_GROUP",
+		"REMOVE_CREATOR",
+		"NOT_A_MEMBER",
+		"GROUP_FULL",
+	];
 	// Only a `creator` permission can refuse with PERMISSION_DENIED.
 	if ([policy.add, policy.remove, policy.delete].includes("creator")) codes.push("PERMISSION_DENIED");
 	return { actions: new Set(actions), codes: new Set(codes) };
@@ -495,6 +587,12 @@ export async function checkAgainstModel(policy: Policy, options: ModelOptions = 
 	console.log(JSON.stringify({ actions: [...seen.actions], codes: [...seen.codes] }));
 	if (inject("modelPath") !== undefined) return;
 	const wanted = expectedCoverage(policy, options);
-	expect([...wanted.actions].filter((a) => !seen.actions.has(a)), "actions never sent").toEqual([]);
-	expect([...wanted.codes].filter((c) => !seen.codes.has(c)), "codes never answered").toEqual([]);
+	expect(
+		[...wanted.actions].filter((a) => !seen.actions.has(a)),
+		"actions never sent",
+	).toEqual([]);
+	expect(
+		[...wanted.codes].filter((c) => !seen.codes.has(c)),
+		"codes never answered",
+	).toEqual([]);
 }

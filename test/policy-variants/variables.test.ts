@@ -17,7 +17,9 @@ describe("policy variables", () => {
 	it("REMOVE_PERMISSION=member lets any member remove others, still never the creator, and not a non-member", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob", "carol"]);
 		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "bob", groupId: id, removeUsers: "carol" })).body).toBe(DONE);
-		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "bob", groupId: id, removeUsers: "alice" })).error).toBe("REMOVE_CREATOR");
+		expect((await post({ action: "AEC_GROUP_REMOVE_USER", userId: "bob", groupId: id, removeUsers: "alice" })).error).toBe(
+			"REMOVE_CREATOR",
+		);
 		const outsider = await post({ action: "AEC_GROUP_REMOVE_USER", userId: "zed", groupId: id, removeUsers: "bob" });
 		expect([outsider.body, outsider.error]).toEqual([failure(49), "NOT_A_MEMBER"]);
 		expect(await syncAll(id)).toBe(roster("alice,bob"));

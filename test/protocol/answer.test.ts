@@ -16,7 +16,12 @@ describe("answers", () => {
 
 	it("uses the entries the issue assigns", ({ expect }) => {
 		const entry = (code: ErrorCode) => errorTable[code];
-		expect([ErrorCode.MalformedArgument, ErrorCode.UnknownAction, ErrorCode.GroupFull, ErrorCode.RequestTooLarge].map(entry)).toEqual(["62", "62", "62", "62"]);
+		expect([ErrorCode.MalformedArgument, ErrorCode.UnknownAction, ErrorCode.GroupFull, ErrorCode.RequestTooLarge].map(entry)).toEqual([
+			"62",
+			"62",
+			"62",
+			"62",
+		]);
 		expect(entry(ErrorCode.BadJson)).toBe("54");
 		expect([ErrorCode.BadSign, ErrorCode.PermissionDenied, ErrorCode.RemoveCreator].map(entry)).toEqual(["53", "53", "53"]);
 		expect(entry(ErrorCode.UnknownGroup)).toBe("47");

@@ -69,7 +69,15 @@ describe("callback validation", () => {
 		["addUsers with NUL", { action: "AEC_GROUP_ADD_USER", userId: "a", groupId: "100000", addUsers: "b\u0000c" }],
 		["addUsers with lone surrogate", { action: "AEC_GROUP_ADD_USER", userId: "a", groupId: "100000", addUsers: "b\ud800" }],
 		["removeUsers null", { action: "AEC_GROUP_REMOVE_USER", userId: "a", groupId: "100000", removeUsers: null }],
-		["removeUsers over the limit", { action: "AEC_GROUP_REMOVE_USER", userId: "a", groupId: "100000", removeUsers: Array.from({ length: 20001 }, (_, i) => `u${i}`).join(",") }],
+		[
+			"removeUsers over the limit",
+			{
+				action: "AEC_GROUP_REMOVE_USER",
+				userId: "a",
+				groupId: "100000",
+				removeUsers: Array.from({ length: 20001 }, (_, i) => `u${i}`).join(","),
+			},
+		],
 		["echostr missing", { action: "AEC_ACCESS_VALIDATION" }],
 		["userDefineData too long", { action: "AEC_GROUP_CREATE", userId: "a", userDefineData: "x".repeat(64 * 1024 + 1) }],
 	];
@@ -92,7 +100,15 @@ describe("callback validation", () => {
 
 	it("refuses an unknown action with UNKNOWN_ACTION (no upstream configured)", async ({ expect }) => {
 		// Names every object has (constructor, toString, …) are not actions either.
-		for (const action of ["AEC_GROUP_EXPLODE", "aec_group_sync_all", "AEC_VOIP_CALL", "constructor", "toString", "__proto__", "hasOwnProperty"]) {
+		for (const action of [
+			"AEC_GROUP_EXPLODE",
+			"aec_group_sync_all",
+			"AEC_VOIP_CALL",
+			"constructor",
+			"toString",
+			"__proto__",
+			"hasOwnProperty",
+		]) {
 			const sent = await post({ action, groupId: "100000" });
 			expect([sent.body, sent.error], action).toEqual([failure(62), "UNKNOWN_ACTION"]);
 		}

@@ -17,7 +17,8 @@ describe("a JSON object read strictly", () => {
 			['{ "k" : 1 , "k"\n:\t2 }', "k"],
 			['{"":1,"":2}', ""],
 		];
-		for (const [text, key] of twice) expect(parseJsonObject(text), text).toEqual(fail(ErrorCode.RepeatedField, `names ${JSON.stringify(key)} twice`));
+		for (const [text, key] of twice)
+			expect(parseJsonObject(text), text).toEqual(fail(ErrorCode.RepeatedField, `names ${JSON.stringify(key)} twice`));
 	});
 
 	it("takes keys that only look alike, and equal keys in different objects", ({ expect }) => {
@@ -39,6 +40,7 @@ describe("a JSON object read strictly", () => {
 
 	it("is refused when it is not JSON, or not an object", ({ expect }) => {
 		for (const text of ["{", "", "{'a':1}"]) expect(parseJsonObject(text), text).toEqual(fail(ErrorCode.BadJson, "is not JSON"));
-		for (const text of ["[1]", "null", "5", '"x"', "true"]) expect(parseJsonObject(text), text).toEqual(fail(ErrorCode.BadJson, "is not a JSON object"));
+		for (const text of ["[1]", "null", "5", '"x"', "true"])
+			expect(parseJsonObject(text), text).toEqual(fail(ErrorCode.BadJson, "is not a JSON object"));
 	});
 });

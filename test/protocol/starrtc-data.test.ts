@@ -7,15 +7,17 @@ import { DONE, createGroup, failure, form, post as postFresh, roster, send, sync
 
 // These callbacks carry a fixed `ts` (as captured from the real servers): the freshness
 // window and the replay cache are off for them, which reading a name does not depend on.
-const post = (data: unknown, init: { token?: string } = {}) => postFresh(data, { ...init, environment: { ...env, MAX_CALLBACK_AGE_SECONDS: "0" } });
+const post = (data: unknown, init: { token?: string } = {}) =>
+	postFresh(data, { ...init, environment: { ...env, MAX_CALLBACK_AGE_SECONDS: "0" } });
 
 // StarRTC escapes nothing in the `data` it sends (protocol.md). Each case goes
 // through the full HTTP path, signed, and checks the name the group stored.
 
 /** What the group's object stored as its name. */
 function storedName(groupId: string): Promise<string> {
-	return runInDurableObject(env.GROUPS.getByName(groupId), (_, state) =>
-		state.storage.sql.exec<{ user_define_data: string }>("SELECT user_define_data FROM group_info").one().user_define_data,
+	return runInDurableObject(
+		env.GROUPS.getByName(groupId),
+		(_, state) => state.storage.sql.exec<{ user_define_data: string }>("SELECT user_define_data FROM group_info").one().user_define_data,
 	);
 }
 
@@ -71,13 +73,17 @@ describe("group names as StarRTC sends them", () => {
 	it("an add carrying such a name adds, in both forms", async ({ expect }) => {
 		const id = await createGroup("alice", ["bob"]);
 		const add = (action: string, user: string) =>
-			post(String.raw`{"ts":"1795696601","action":"${action}","userId":"alice","groupId":"${id}","addUsers":"${user}","userDefineData":"say "hi" \back"}`);
+			post(
+				String.raw`{"ts":"1795696601","action":"${action}","userId":"alice","groupId":"${id}","addUsers":"${user}","userDefineData":"say "hi" \back"}`,
+			);
 		expect((await add("AEC_GROUP_ADD_USER", "dave")).body).toBe(DONE);
 		expect((await add("AEC_GROUP_ADD_USER_AND_SYNC_ALL", "erin")).body).toBe(roster("alice,bob,dave,erin"));
 	});
 
 	it("hand-written JSON without StarRTC's ts keeps its JSON meaning", async ({ expect }) => {
-		const escaped = await post(String.raw`{"action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"bob","userDefineData":"say \"hi\" \\back"}`);
+		const escaped = await post(
+			String.raw`{"action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"bob","userDefineData":"say \"hi\" \\back"}`,
+		);
 		expect(await storedName(createdId(escaped.body) ?? "")).toBe(String.raw`say "hi" \back`);
 		const value = await post('{"action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"bob","userDefineData":{ "k": 1 }}');
 		expect(await storedName(createdId(value.body) ?? "")).toBe('{"k":1}');
@@ -86,7 +92,9 @@ describe("group names as StarRTC sends them", () => {
 	it("still bounds the name and checks the ids", async ({ expect }) => {
 		const long = await post(`${HEAD}"${'"'.repeat(64 * 1024 + 1)}"}`);
 		expect([long.body, long.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
-		const comma = await post('{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice,eve","addUsers":"bob","userDefineData":"a"b"}');
+		const comma = await post(
+			'{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice,eve","addUsers":"bob","userDefineData":"a"b"}',
+		);
 		expect([comma.body, comma.error]).toEqual([failure(62), "MALFORMED_ARGUMENT"]);
 	});
 });
@@ -98,12 +106,27 @@ describe("what the name rule does not read", () => {
 		["a broken remove", '{"ts":"1795696589","action":"AEC_GROUP_REMOVE_USER","userId":"alice","groupId":"100000","removeUsers":"b"ob"}'],
 		["a broken access validation", '{"ts":"1795696589","action":"AEC_ACCESS_VALIDATION","echostr":"e"7"}'],
 		["a quote in the creator", '{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"al"ice","addUsers":"alice","userDefineData":"n"}'],
-		["a quote in addUsers", '{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,b"ob","userDefineData":"n"}'],
-		["a quote in the groupId of an add", '{"ts":"1795696589","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"10"0","addUsers":"dave","userDefineData":"n"}'],
+		[
+			"a quote in addUsers",
+			'{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,b"ob","userDefineData":"n"}',
+		],
+		[
+			"a quote in the groupId of an add",
+			'{"ts":"1795696589","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"10"0","addUsers":"dave","userDefineData":"n"}',
+		],
 		["a create without ts", '{"action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"say "hi""}'],
-		["fields out of StarRTC's order", '{"ts":"1795696589","userId":"alice","action":"AEC_GROUP_CREATE","addUsers":"alice","userDefineData":"a"b"}'],
-		["an extra field before the name", '{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","x":"y","userDefineData":"a"b"}'],
-		["an add without its groupId", '{"ts":"1795696589","action":"AEC_GROUP_ADD_USER","userId":"alice","addUsers":"dave","userDefineData":"a"b"}'],
+		[
+			"fields out of StarRTC's order",
+			'{"ts":"1795696589","userId":"alice","action":"AEC_GROUP_CREATE","addUsers":"alice","userDefineData":"a"b"}',
+		],
+		[
+			"an extra field before the name",
+			'{"ts":"1795696589","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","x":"y","userDefineData":"a"b"}',
+		],
+		[
+			"an add without its groupId",
+			'{"ts":"1795696589","action":"AEC_GROUP_ADD_USER","userId":"alice","addUsers":"dave","userDefineData":"a"b"}',
+		],
 		["no closing brace", `${HEAD}"say "hi"`],
 		["something after the closing brace", `${HEAD}"say "hi"} `],
 		["a bare name not starting with { or [", `${HEAD}say "hi"}`],
@@ -133,14 +156,16 @@ describe("what the name rule does not read", () => {
 describe("data that is not a JSON object", () => {
 	it("says in the log which: not JSON at all, or JSON of another kind", ({ expect }) => {
 		for (const data of ["{", "", "say hi"]) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.BadJson, "data is not JSON"));
-		for (const data of ["[1]", "null", "5", '"x"']) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.BadJson, "data is not a JSON object"));
+		for (const data of ["[1]", "null", "5", '"x"'])
+			expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.BadJson, "data is not a JSON object"));
 	});
 });
 
 describe("a create without a name", () => {
 	it("stores the empty name, whether userDefineData is absent or null", async ({ expect }) => {
 		for (const userDefineData of [undefined, null]) {
-			const id = createdId((await post({ action: "AEC_GROUP_CREATE", userId: "nn-alice", addUsers: "nn-alice", userDefineData })).body) ?? "";
+			const id =
+				createdId((await post({ action: "AEC_GROUP_CREATE", userId: "nn-alice", addUsers: "nn-alice", userDefineData })).body) ?? "";
 			expect(await storedName(id), String(userDefineData)).toBe("");
 		}
 	});
@@ -151,15 +176,22 @@ describe("a key named twice", () => {
 	it("is REPEATED_FIELD in StarRTC's layout and in plain JSON, naming the key", ({ expect }) => {
 		const twice: [string, string][] = [
 			['{"ts":"1","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,q","userId":"victor","userDefineData":"probe"}', "userId"],
-			['{"ts":"1","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"1","addUsers":"x","groupId":"2","userDefineData":"a"b"}', "groupId"],
+			[
+				'{"ts":"1","action":"AEC_GROUP_ADD_USER","userId":"alice","groupId":"1","addUsers":"x","groupId":"2","userDefineData":"a"b"}',
+				"groupId",
+			],
 			['{"ts":"1","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"100001","userId":"alice"}', "userId"],
 			['{"ts":"1","action":"AEC_GROUP_REMOVE_USER","userId":"alice","groupId":"1","removeUsers":"y","userId":"victor"}', "userId"],
 		];
-		for (const [data, key] of twice) expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.RepeatedField, `data names "${key}" twice`));
+		for (const [data, key] of twice)
+			expect(readStarRtcData(data), data).toEqual(fail(ErrorCode.RepeatedField, `data names "${key}" twice`));
 	});
 
 	it("after the name is part of the name: StarRTC writes the name last", ({ expect }) => {
 		const data = '{"ts":"1","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice","userDefineData":"a","userDefineData":"b"}';
-		expect(readStarRtcData(data)).toEqual({ ok: true, value: { ts: "1", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice", userDefineData: 'a","userDefineData":"b' } });
+		expect(readStarRtcData(data)).toEqual({
+			ok: true,
+			value: { ts: "1", action: "AEC_GROUP_CREATE", userId: "alice", addUsers: "alice", userDefineData: 'a","userDefineData":"b' },
+		});
 	});
 });

@@ -13,7 +13,10 @@ const files = readdirSync(src, { recursive: true, encoding: "utf8" })
 describe("source review", () => {
 	it("builds no SQL from values: every exec() takes a plain string literal, with ? bindings", ({ expect }) => {
 		const calls = files.flatMap(({ name, text }) =>
-			[...text.matchAll(/\.exec(?:<[^>]*>)?\(\s*/g)].map((m) => ({ name, at: text.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 400) })),
+			[...text.matchAll(/\.exec(?:<[^>]*>)?\(\s*/g)].map((m) => ({
+				name,
+				at: text.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 400),
+			})),
 		);
 		expect(calls.length).toBeGreaterThan(5);
 		// A double-quoted literal, a template without ${...}, or the SCHEMA constant; nothing else.
@@ -35,7 +38,12 @@ describe("source review", () => {
 	});
 });
 
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([
+	ts.SyntaxKind.EqualsEqualsEqualsToken,
+	ts.SyntaxKind.ExclamationEqualsEqualsToken,
+	ts.SyntaxKind.EqualsEqualsToken,
+	ts.SyntaxKind.ExclamationEqualsToken,
+]);
 const SIGN_NAMES = new Set(["sign", "signature", "mac", "computeSign"]);
 
 /** A literal, `undefined` or a `.length`: what may be compared without comparing secrets. */
@@ -51,7 +59,9 @@ function harmless(node: ts.Expression): boolean {
 }
 
 function mentionsSign(node: ts.Node): boolean {
-	return (ts.isIdentifier(node) && SIGN_NAMES.has(node.text)) || (ts.forEachChild(node, (child) => mentionsSign(child) || undefined) ?? false);
+	return (
+		(ts.isIdentifier(node) && SIGN_NAMES.has(node.text)) || (ts.forEachChild(node, (child) => mentionsSign(child) || undefined) ?? false)
+	);
 }
 
 /** Equalities that could compare a sign: any in sign.ts between two non-literals, and any on a sign elsewhere. */

@@ -10,7 +10,9 @@ beforeAll(() => void proxy.install());
 beforeEach(() => proxy.reset());
 
 describe("admin changes are told to StarRTC's proxy, in order, once each", () => {
-	it("create → syncGroupList; add → addUsersToGroup; remove → delUsersFromGroup; DND → set/unsetPushIgnore; delete → syncGroupList without a list", async ({ expect }) => {
+	it("create → syncGroupList; add → addUsersToGroup; remove → delUsersFromGroup; DND → set/unsetPushIgnore; delete → syncGroupList without a list", async ({
+		expect,
+	}) => {
 		const created = await call("POST", "/v1/groups", { creator: "ad-alice", members: ["ad-bob", "ad-alice"], name: "Course" });
 		expect(created.status).toBe(201);
 		expect(created.json).toMatchObject({ memberCount: 2, version: 1 });
@@ -20,7 +22,10 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		expect(await syncAll(id)).toBe(roster("ad-alice,ad-bob"));
 		// Delivered after each change here; see below for changes that pile up before delivery.
 		await drainOutbox(id);
-		expect((await call("POST", `/v1/groups/${id}/members`, { userIds: ["ad-carol", "ad-dave"] })).json).toMatchObject({ memberCount: 4, version: 2 });
+		expect((await call("POST", `/v1/groups/${id}/members`, { userIds: ["ad-carol", "ad-dave"] })).json).toMatchObject({
+			memberCount: 4,
+			version: 2,
+		});
 		await drainOutbox(id);
 		expect((await call("PUT", `/v1/groups/${id}/members/ad-bob/dnd`)).status).toBe(200);
 		await drainOutbox(id);
@@ -28,7 +33,10 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		await drainOutbox(id);
 		expect((await call("DELETE", `/v1/groups/${id}/members/ad-dave`)).json).toMatchObject({ memberCount: 3 });
 		await drainOutbox(id);
-		expect((await call("POST", `/v1/groups/${id}/members/remove`, { userIds: ["ad-carol"] })).json).toMatchObject({ memberCount: 2, version: 6 });
+		expect((await call("POST", `/v1/groups/${id}/members/remove`, { userIds: ["ad-carol"] })).json).toMatchObject({
+			memberCount: 2,
+			version: 6,
+		});
 		await drainOutbox(id);
 		expect((await call("GET", `/v1/groups/${id}`)).json).toMatchObject({ version: 6, starrtc: { proxy: true, pending: false } });
 		expect((await call("DELETE", `/v1/groups/${id}`)).status).toBe(200);
@@ -102,7 +110,12 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		expect(String((pending.starrtc as { lastError?: string }).lastError)).toMatch(/unreachable/);
 		proxy.down = false;
 		await drainOutbox(id);
-		expect(proxy.callsFor(id).slice(-3).map((c) => c.name)).toEqual(["addUsersToGroup", "setPushIgnore", "delUsersFromGroup"]);
+		expect(
+			proxy
+				.callsFor(id)
+				.slice(-3)
+				.map((c) => c.name),
+		).toEqual(["addUsersToGroup", "setPushIgnore", "delUsersFromGroup"]);
 		expect(proxy.groups.get(id)).toEqual({ members: ["dn-alice", "dn-carol"], ignoring: new Set(["dn-carol"]) });
 		expect((await call("GET", `/v1/groups/${id}`)).json).toMatchObject({ starrtc: { pending: false } });
 	});
@@ -147,7 +160,9 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		expect(proxy.groups.get(id)?.members).toEqual(["fl-alice", "fl-bob", "fl-carol"]);
 	});
 
-	it("a group that changes during each of three tries is left pending with the reason, and told once it holds still", async ({ expect }) => {
+	it("a group that changes during each of three tries is left pending with the reason, and told once it holds still", async ({
+		expect,
+	}) => {
 		const id = await create("kc-alice", ["kc-bob"]);
 		await drainOutbox(id);
 		let step = 0;
@@ -163,7 +178,11 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 		let held = proxy.hold("addUsersToGroup");
 		await call("POST", `/v1/groups/${id}/members`, { userIds: ["kc-carol"] });
 		// Each try finds carol's state flipped by a client while its call was in flight.
-		for (const [change, next] of [["remove", "delUsersFromGroup"], ["add", "addUsersToGroup"], ["remove", undefined]] as const) {
+		for (const [change, next] of [
+			["remove", "delUsersFromGroup"],
+			["add", "addUsersToGroup"],
+			["remove", undefined],
+		] as const) {
 			await until(() => held.arrived, "a try to reach the proxy");
 			await byClient(change);
 			const current = held;
@@ -189,7 +208,11 @@ describe("admin changes are told to StarRTC's proxy, in order, once each", () =>
 			[await call("POST", `/v1/groups/${id}/members`, { userIds: ["ok", 'bad"quote,'] }), 400, "BAD_REQUEST"],
 			[await call("POST", `/v1/groups/${id}/members`, { userIds: [] }), 400, "BAD_REQUEST"],
 			[await call("POST", "/v1/groups/999999999/members", { userIds: ["x"] }), 404, "UNKNOWN_GROUP"],
-			[await call("POST", `/v1/groups/${id}/members`, { userIds: ["x"] }, { Authorization: "Bearer nope-nope-nope-nope" }), 401, "TOKEN_BAD_SIGNATURE"],
+			[
+				await call("POST", `/v1/groups/${id}/members`, { userIds: ["x"] }, { Authorization: "Bearer nope-nope-nope-nope" }),
+				401,
+				"TOKEN_BAD_SIGNATURE",
+			],
 		] as const;
 		for (const [answer, status, code] of refusals) expect([answer.status, answer.json.error?.code]).toEqual([status, code]);
 		await drainOutbox(id);
@@ -224,7 +247,9 @@ describe("messages from the app's backend", () => {
 		expect(proxy.calls.length).toBe(before);
 	});
 
-	it("a group groupServer does not hold gets its whole state and the message once more; nothing more when it holds it or refuses the state", async ({ expect }) => {
+	it("a group groupServer does not hold gets its whole state and the message once more; nothing more when it holds it or refuses the state", async ({
+		expect,
+	}) => {
 		const id = await create("mr-alice", ["mr-bob"]);
 		await drainOutbox(id);
 		const sent = async (msg: string) => {

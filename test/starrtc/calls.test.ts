@@ -9,7 +9,10 @@ function view(members: string[], dnd: string[] = []): GroupView {
 
 describe("wholeState", () => {
 	it("sends the list, and the DND list only when someone has DND on", ({ expect }) => {
-		expect(wholeState(G, view(["a", "b"], ["b"]))).toEqual({ name: "syncGroupList", params: { groupId: G, groupList: "a,b", ignoreList: "b" } });
+		expect(wholeState(G, view(["a", "b"], ["b"]))).toEqual({
+			name: "syncGroupList",
+			params: { groupId: G, groupList: "a,b", ignoreList: "b" },
+		});
 		expect(wholeState(G, view(["a", "b"]))).toEqual({ name: "syncGroupList", params: { groupId: G, groupList: "a,b" } });
 	});
 
@@ -36,8 +39,12 @@ describe("callsFor", () => {
 			{ name: "addUsersToGroup", params: { groupId: G, addedUsers: "b,c" } },
 			{ name: "delUsersFromGroup", params: { groupId: G, deledUsers: "x,y" } },
 		]);
-		expect(callsFor({ op: "members", users: ["x"] }, G, view(["a"]))).toEqual([{ name: "delUsersFromGroup", params: { groupId: G, deledUsers: "x" } }]);
-		expect(callsFor({ op: "members", users: ["a"] }, G, view(["a"]))).toEqual([{ name: "addUsersToGroup", params: { groupId: G, addedUsers: "a" } }]);
+		expect(callsFor({ op: "members", users: ["x"] }, G, view(["a"]))).toEqual([
+			{ name: "delUsersFromGroup", params: { groupId: G, deledUsers: "x" } },
+		]);
+		expect(callsFor({ op: "members", users: ["a"] }, G, view(["a"]))).toEqual([
+			{ name: "addUsersToGroup", params: { groupId: G, addedUsers: "a" } },
+		]);
 	});
 
 	it("dnd: members with DND on now are set, the other members unset, non-members skipped", ({ expect }) => {

@@ -47,7 +47,9 @@ describe("StarRTC's DND equals the group's once the outbox is empty, when a memb
 	for (const on of [true, false]) {
 		const change = on ? "PUT (on)" : "DELETE (off)";
 
-		it(`app DND ${change} waiting in the outbox, then the member flips it back: StarRTC is told the DND as it is now`, async ({ expect }) => {
+		it(`app DND ${change} waiting in the outbox, then the member flips it back: StarRTC is told the DND as it is now`, async ({
+			expect,
+		}) => {
 			const bob = `dw${on ? 1 : 0}-bob`;
 			const id = await groupOfTwo(`dw${on ? 1 : 0}`, !on);
 			proxy.down = true; // the app's DND call waits in the outbox
@@ -61,7 +63,9 @@ describe("StarRTC's DND equals the group's once the outbox is empty, when a memb
 			expect(starrtc).toEqual(ours);
 		});
 
-		it(`app DND ${change} in flight to StarRTC when the member flips it back: the call is worked out again and StarRTC ends as we are`, async ({ expect }) => {
+		it(`app DND ${change} in flight to StarRTC when the member flips it back: the call is worked out again and StarRTC ends as we are`, async ({
+			expect,
+		}) => {
 			const bob = `df${on ? 1 : 0}-bob`;
 			const id = await groupOfTwo(`df${on ? 1 : 0}`, !on);
 			const held = proxy.hold(on ? "setPushIgnore" : "unsetPushIgnore");

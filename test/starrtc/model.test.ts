@@ -13,6 +13,10 @@ beforeAll(() => void proxy.install());
 
 describe("callbacks, app changes, reads and StarRTC's copy agree with the reference model", () => {
 	it("over random sequences (shipped policy, STARRTC_PROXY_URL set)", { timeout: modelTimeout(budget) }, async () => {
-		await checkAgainstModel({ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 }, { app: true, readsEvery: long ? 1 : 4, proxy }, budget);
+		await checkAgainstModel(
+			{ add: "member", remove: "creator", delete: "creator", maxMembers: 20000 },
+			{ app: true, readsEvery: long ? 1 : 4, proxy },
+			budget,
+		);
 	});
 });

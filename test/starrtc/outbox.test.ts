@@ -12,7 +12,12 @@ beforeEach(() => proxy.reset());
 
 const group = (id: string) => env.GROUPS.getByName(id);
 const status = async (id: string) =>
-	(await call("GET", `/v1/groups/${id}`)).json.starrtc as { pending: boolean; lastError?: string; lastErrorAt?: number; lastErrorCurrent?: boolean };
+	(await call("GET", `/v1/groups/${id}`)).json.starrtc as {
+		pending: boolean;
+		lastError?: string;
+		lastErrorAt?: number;
+		lastErrorCurrent?: boolean;
+	};
 
 describe("StarRTC's rows in the outbox", () => {
 	it("a storage failure while delivering is a failed try: kept, its reason shown (500 characters) and logged (200)", async ({ expect }) => {
@@ -48,7 +53,9 @@ describe("StarRTC's rows in the outbox", () => {
 		expect(proxy.groups.get(id)?.members).toHaveLength(71);
 	});
 
-	it("GET shows whether the last error is current: while tries fail, and no more once a later try succeeded (the error kept); to the API token only", async ({ expect }) => {
+	it("GET shows whether the last error is current: while tries fail, and no more once a later try succeeded (the error kept); to the API token only", async ({
+		expect,
+	}) => {
 		const id = await appCreate("lc-alice", ["lc-bob"]);
 		await drainOutbox(id);
 		expect(await status(id)).toEqual({ proxy: true, pending: false });
@@ -64,7 +71,13 @@ describe("StarRTC's rows in the outbox", () => {
 		expect(asMember.json).not.toHaveProperty("starrtc");
 		proxy.down = false;
 		await drainOutbox(id);
-		expect(await status(id)).toEqual({ proxy: true, pending: false, lastError: failing.lastError, lastErrorAt: failing.lastErrorAt, lastErrorCurrent: false });
+		expect(await status(id)).toEqual({
+			proxy: true,
+			pending: false,
+			lastError: failing.lastError,
+			lastErrorAt: failing.lastErrorAt,
+			lastErrorCurrent: false,
+		});
 		// A new failure is current again.
 		proxy.down = true;
 		await call("POST", `/v1/groups/${id}/members`, { userIds: ["lc-dave"] });
@@ -79,7 +92,9 @@ describe("StarRTC's rows in the outbox", () => {
 		await drainOutbox(id);
 		await runInDurableObject(group(id), (_, state) => {
 			state.storage.sql.exec("DROP TABLE starrtc_delivery");
-			state.storage.sql.exec("CREATE TABLE starrtc_delivery (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), last_error TEXT NOT NULL, at INTEGER NOT NULL)");
+			state.storage.sql.exec(
+				"CREATE TABLE starrtc_delivery (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), last_error TEXT NOT NULL, at INTEGER NOT NULL)",
+			);
 			state.storage.sql.exec("INSERT INTO starrtc_delivery VALUES (1, 'old error', 5)");
 		});
 		await evictDurableObject(group(id));

@@ -47,7 +47,10 @@ describe("callProxy", () => {
 		["<html>502 Bad Gateway</html>", 'proxy answered "<html>502 Bad Gateway</html>"'],
 		// At most 80 characters of what it said go into the error.
 		[`<p>${"x".repeat(200)}</p>`, `proxy answered "<p>${"x".repeat(77)}"`],
-		[`{"status":"0","data":{"x":"${"y".repeat(100)}"}}`, `proxy answered ${JSON.stringify(`{"status":"0","data":{"x":"${"y".repeat(100)}"}}`.slice(0, 80))}`],
+		[
+			`{"status":"0","data":{"x":"${"y".repeat(100)}"}}`,
+			`proxy answered ${JSON.stringify(`{"status":"0","data":{"x":"${"y".repeat(100)}"}}`.slice(0, 80))}`,
+		],
 	])("an answer that is not a success: %s", async ([body, error], { expect }) => {
 		proxyAnswers({ body });
 		expect(await callProxy(BASE, call, 1000)).toEqual({ ok: false, error, notSynced: false });
@@ -55,11 +58,19 @@ describe("callProxy", () => {
 
 	it("an unreachable proxy is a failure to retry, its reason cut to 160 characters", async ({ expect }) => {
 		proxyAnswers({ error: new TypeError("connection refused") });
-		expect(await callProxy(BASE, call, 1000)).toEqual({ ok: false, error: "proxy unreachable: TypeError: connection refused", notSynced: false });
+		expect(await callProxy(BASE, call, 1000)).toEqual({
+			ok: false,
+			error: "proxy unreachable: TypeError: connection refused",
+			notSynced: false,
+		});
 		vi.restoreAllMocks();
 		proxyAnswers({ error: new TypeError("z".repeat(300)) });
 		const verdict = await callProxy(BASE, call, 1000);
-		expect(verdict).toEqual({ ok: false, error: `proxy unreachable: TypeError: ${"z".repeat(160 - "TypeError: ".length)}`, notSynced: false });
+		expect(verdict).toEqual({
+			ok: false,
+			error: `proxy unreachable: TypeError: ${"z".repeat(160 - "TypeError: ".length)}`,
+			notSynced: false,
+		});
 	});
 
 	it("a proxy that never answers ends at the timeout", async ({ expect }) => {

@@ -10,7 +10,6 @@ export interface Hold {
 	release(): void;
 }
 
-
 /**
  * A stand-in for StarRTC's groupPushHttpProxy + groupServer, as the real ones
  * behave (README): it keeps groupServer's copy of each group, answers
@@ -51,7 +50,13 @@ export class StubProxy {
 	 * `release()`: a test changes the group while the call is in flight.
 	 */
 	hold(name: ProxyCall["name"]): Hold {
-		const hold: Hold = { arrived: false, released: false, release: () => void (hold.released = true) };
+		const hold: Hold = {
+			arrived: false,
+			released: false,
+			release: () => {
+				hold.released = true;
+			},
+		};
 		this.#holds.set(name, hold);
 		return hold;
 	}

@@ -45,7 +45,10 @@ describe("the user index follows every change once the outbox is delivered", () 
 		const added = await post({ action: "AEC_GROUP_ADD_USER", userId: "ox-alice", groupId: id, addUsers: "ox-dave" });
 		expect(added.body).toBe('{"status":"1"}');
 		await runDurableObjectAlarm(env.GROUPS.getByName(id));
-		const waiting = await runInDurableObject(env.GROUPS.getByName(id), (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n);
+		const waiting = await runInDurableObject(
+			env.GROUPS.getByName(id),
+			(_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n,
+		);
 		expect(waiting).toBeGreaterThan(0);
 		expect(await groupsOf("ox-dave")).toEqual([]);
 		// Repaired (the object is evicted, its storage is intact): the kept row is delivered.
@@ -80,8 +83,10 @@ describe("the user index follows every change once the outbox is delivered", () 
 		for (const user of ["big0", "big1", "big9999", "big19999"]) expect(await groupsOf(user), user).toEqual([id]);
 		let total = 0;
 		for (let n = 0; n < SHARDS; n++) {
-			total += await runInDurableObject(env.USER_INDEX.getByName(`shard-${n}`), (_, state) =>
-				state.storage.sql.exec("SELECT count(*) AS n FROM memberships WHERE group_id = ? AND member = 1", id).one().n as number,
+			total += await runInDurableObject(
+				env.USER_INDEX.getByName(`shard-${n}`),
+				(_, state) =>
+					state.storage.sql.exec("SELECT count(*) AS n FROM memberships WHERE group_id = ? AND member = 1", id).one().n as number,
 			);
 		}
 		expect(total).toBe(20000);
@@ -103,7 +108,15 @@ describe("the user index follows every change once the outbox is delivered", () 
 
 describe("a user's groups page by (join time, group id)", () => {
 	// Deltas straight to the shard, so join times are chosen: two groups joined in the same millisecond, and one at 0.
-	const joined = (groupId: string, at: number): MembershipDelta => ({ groupId, version: 1, at, name: `n${groupId}`, creator: "c", deleted: false, users: [["pg-user", Membership.In]] });
+	const joined = (groupId: string, at: number): MembershipDelta => ({
+		groupId,
+		version: 1,
+		at,
+		name: `n${groupId}`,
+		creator: "c",
+		deleted: false,
+		users: [["pg-user", Membership.In]],
+	});
 	const pages = async (limit: number) => {
 		const seen: string[][] = [];
 		let after: string | undefined;
@@ -117,10 +130,18 @@ describe("a user's groups page by (join time, group id)", () => {
 	};
 
 	it("every group once, in order, whatever the page size; the last page has no cursor", async ({ expect }) => {
-		const applied = await shard("pg-user").apply([joined("700003", 0), joined("700001", 1234567), joined("700002", 1234567), joined("700004", 1234570)]);
+		const applied = await shard("pg-user").apply([
+			joined("700003", 0),
+			joined("700001", 1234567),
+			joined("700002", 1234567),
+			joined("700004", 1234570),
+		]);
 		expect(applied.ok).toBe(true);
 		expect(await pages(1)).toEqual([["700003"], ["700001"], ["700002"], ["700004"]]);
-		expect(await pages(2)).toEqual([["700003", "700001"], ["700002", "700004"]]);
+		expect(await pages(2)).toEqual([
+			["700003", "700001"],
+			["700002", "700004"],
+		]);
 		expect(await pages(4)).toEqual([["700003", "700001", "700002", "700004"]]);
 		const first = await shard("pg-user").groupsOf("pg-user", 2);
 		expect(first.ok && first.value.next).toBe("1234567.700001");
@@ -130,13 +151,24 @@ describe("a user's groups page by (join time, group id)", () => {
 describe("a shard whose storage fails answers INTERNAL_ERROR with the cause, and keeps nothing of the call", () => {
 	it("apply and groupsOf", async ({ expect }) => {
 		const target = shard("broken-fay");
-		const delta: MembershipDelta = { groupId: "700100", version: 1, at: 5, name: "n", creator: "c", deleted: false, users: [["broken-fay", Membership.In]] };
+		const delta: MembershipDelta = {
+			groupId: "700100",
+			version: 1,
+			at: 5,
+			name: "n",
+			creator: "c",
+			deleted: false,
+			users: [["broken-fay", Membership.In]],
+		};
 		await failStatements(target, /^\s*(INSERT INTO memberships|SELECT m\.group_id)/, { message: "disk gone" });
 		expect(await target.apply([delta])).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
 		expect(await target.groupsOf("broken-fay", 10)).toEqual({ ok: false, code: "INTERNAL_ERROR", reason: "user index: Error: disk gone" });
 		await evictDurableObject(target);
 		// The group row written before the failing membership row was rolled back with it.
-		const kept = await runInDurableObject(target, (_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM groups WHERE group_id = '700100'").one().n);
+		const kept = await runInDurableObject(
+			target,
+			(_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM groups WHERE group_id = '700100'").one().n,
+		);
 		expect(kept).toBe(0);
 		expect(await groupsOf("broken-fay")).toEqual([]);
 	});

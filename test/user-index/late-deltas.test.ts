@@ -32,7 +32,12 @@ async function apply(userId: string, ...deltas: MembershipDelta[]): Promise<void
 describe("a late delta older than what the index holds changes nothing", () => {
 	it("a removal older than a re-add, arriving after it, leaves the user in the group (with the re-add's join time)", async ({ expect }) => {
 		const G = "556001";
-		await apply("lr-amy", delta(G, "lr-amy", 1, Membership.In), delta(G, "lr-amy", 2, Membership.Out), delta(G, "lr-amy", 3, Membership.In));
+		await apply(
+			"lr-amy",
+			delta(G, "lr-amy", 1, Membership.In),
+			delta(G, "lr-amy", 2, Membership.Out),
+			delta(G, "lr-amy", 3, Membership.In),
+		);
 		await apply("lr-amy", delta(G, "lr-amy", 2, Membership.Out));
 		expect(await listed("lr-amy")).toEqual([{ groupId: G, doNotDisturb: false, joinedAt: 1_000_003 }]);
 	});
@@ -54,7 +59,12 @@ describe("a late delta older than what the index holds changes nothing", () => {
 	it("a late DND change older than the member's latest one leaves DND as the latest set it, both ways", async ({ expect }) => {
 		const [on, off] = ["556004", "556005"];
 		// DND on at 2, off at 3: a late "on" (2) comes again.
-		await apply("lr-dee", delta(off, "lr-dee", 1, Membership.In), delta(off, "lr-dee", 2, Membership.InWithDnd), delta(off, "lr-dee", 3, Membership.In));
+		await apply(
+			"lr-dee",
+			delta(off, "lr-dee", 1, Membership.In),
+			delta(off, "lr-dee", 2, Membership.InWithDnd),
+			delta(off, "lr-dee", 3, Membership.In),
+		);
 		await apply("lr-dee", delta(off, "lr-dee", 2, Membership.InWithDnd));
 		// DND on at 2 only: the join (1, no DND) comes again late.
 		await apply("lr-dee", delta(on, "lr-dee", 1, Membership.In), delta(on, "lr-dee", 2, Membership.InWithDnd));

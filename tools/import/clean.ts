@@ -103,7 +103,16 @@ export function zonedTime(text: string, timeZone: string): number | undefined {
 	if (!m || m[1] === "0000") return undefined;
 	const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
 	const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-	const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+	const format = new Intl.DateTimeFormat("en-US", {
+		timeZone,
+		hourCycle: "h23",
+		year: "numeric",
+		month: "numeric",
+		day: "numeric",
+		hour: "numeric",
+		minute: "numeric",
+		second: "numeric",
+	});
 	const offset = (ms: number) => {
 		const p = Object.fromEntries(format.formatToParts(ms).map((x) => [x.type, Number(x.value)]));
 		return Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) - ms;
@@ -186,7 +195,12 @@ export function cleanGroup(row: GroupRow, timeZone: string, problems: Problem[])
  * `userGroup`. We import the first (StarRTC's SYNC_ALL reads it); where the
  * second disagrees, the sample's list.php answered differently, so say so.
  */
-export function crossCheck(groups: readonly CleanGroup[], skipped: ReadonlySet<string>, userGroups: readonly UserGroupRow[], problems: Problem[]) {
+export function crossCheck(
+	groups: readonly CleanGroup[],
+	skipped: ReadonlySet<string>,
+	userGroups: readonly UserGroupRow[],
+	problems: Problem[],
+) {
 	const byId = new Map(groups.map((g) => [g.groupId, { members: new Set(g.body.members), dnd: new Set(g.body.doNotDisturb) }]));
 	// A creator we added is missing from userGroup too; that is already reported as creator-added.
 	const added = new Set(problems.filter((p) => p.kind === "creator-added").map((p) => `${p.groupId}\n${p.detail}`));
@@ -219,7 +233,8 @@ export function crossCheck(groups: readonly CleanGroup[], skipped: ReadonlySet<s
 	for (const group of groups) {
 		for (const user of group.body.members) {
 			const key = `${group.groupId}\n${user}`;
-			if (!indexed.has(key) && !added.has(key)) problems.push({ kind: "not-in-index", groupId: group.groupId, detail: `user ${JSON.stringify(user)}` });
+			if (!indexed.has(key) && !added.has(key))
+				problems.push({ kind: "not-in-index", groupId: group.groupId, detail: `user ${JSON.stringify(user)}` });
 		}
 	}
 }

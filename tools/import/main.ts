@@ -50,7 +50,16 @@ async function main(): Promise<number> {
 
 	const writeStarted = Date.now();
 	const written = options.dryRun ? [] : await writeAll(selection.groups, options);
-	const run = { options, groupsRead: data.groups.length, selection, written, gone, startedAt: started, readMs, writeMs: Date.now() - writeStarted };
+	const run = {
+		options,
+		groupsRead: data.groups.length,
+		selection,
+		written,
+		gone,
+		startedAt: started,
+		readMs,
+		writeMs: Date.now() - writeStarted,
+	};
 	writeFileSync(options.report, `${JSON.stringify(buildReport(run, Date.now() - started), null, 1)}\n`);
 	for (const line of summaryLines(run, Date.now() - started)) console.log(line);
 	return exitCode(written);
@@ -58,9 +67,13 @@ async function main(): Promise<number> {
 
 /** A wrong token or URL would fail every group: find out once, first. */
 async function tokenTaken(options: ImportOptions): Promise<boolean> {
-	const probe = await fetch(`${options.url?.replace(/\/+$/, "")}/v1/groups/1`, { headers: { Authorization: `Bearer ${options.apiToken}` } }).catch((e: Error) => e);
+	const probe = await fetch(`${options.url?.replace(/\/+$/, "")}/v1/groups/1`, {
+		headers: { Authorization: `Bearer ${options.apiToken}` },
+	}).catch((e: Error) => e);
 	if (probe instanceof Error || probe.status === 401 || probe.status === 403) {
-		console.error(`error: ${options.url} does not take this API token (${probe instanceof Error ? probe.message : `HTTP ${probe.status}`})`);
+		console.error(
+			`error: ${options.url} does not take this API token (${probe instanceof Error ? probe.message : `HTTP ${probe.status}`})`,
+		);
 		return false;
 	}
 	return true;

@@ -45,9 +45,16 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 			const answer = (await response.json().catch(() => ({}))) as { result?: string; error?: { code?: string; message?: string } };
 			const error = answer.error ? `${answer.error.code}: ${answer.error.message}` : undefined;
 			if (status === 201 || status === 200) {
-				const result = answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" ? answer.result : undefined;
+				const result =
+					answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" ? answer.result : undefined;
 				if (result) return { groupId: group.groupId, result, status, attempts: attempt };
-				return { groupId: group.groupId, result: "failed", status, error: `unexpected answer ${JSON.stringify(answer)}`, attempts: attempt };
+				return {
+					groupId: group.groupId,
+					result: "failed",
+					status,
+					error: `unexpected answer ${JSON.stringify(answer)}`,
+					attempts: attempt,
+				};
 			}
 			if (status >= 500 || status === 429) {
 				last = error ?? `HTTP ${status}`;
@@ -55,7 +62,15 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 			}
 			const code = answer.error?.code;
 			const result: Result =
-				code === "GROUP_EXISTS" ? "conflict" : code === "GROUP_DELETED" ? "deleted-here" : code === "GROUP_FULL" ? "group-full" : code === "BAD_REQUEST" ? "refused" : "failed";
+				code === "GROUP_EXISTS"
+					? "conflict"
+					: code === "GROUP_DELETED"
+						? "deleted-here"
+						: code === "GROUP_FULL"
+							? "group-full"
+							: code === "BAD_REQUEST"
+								? "refused"
+								: "failed";
 			return { groupId: group.groupId, result, status, error: error ?? `HTTP ${status}`, attempts: attempt };
 		} catch (e) {
 			status = undefined;
@@ -66,7 +81,12 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 }
 
 /** Runs `work` over `items` with at most `concurrency` at once, in order of start. */
-export async function pool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>, done: (result: R) => void): Promise<void> {
+export async function pool<T, R>(
+	items: readonly T[],
+	concurrency: number,
+	work: (item: T) => Promise<R>,
+	done: (result: R) => void,
+): Promise<void> {
 	let next = 0;
 	const worker = async () => {
 		while (next < items.length) {

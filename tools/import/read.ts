@@ -18,7 +18,13 @@ const text = (value: unknown): string | null => (value === null || value === und
 
 export async function readMysql(url: string): Promise<SampleData> {
 	// dateStrings: ctime is the sample's local wall time; it is converted with --timezone, as from a dump.
-	const db = await mysql.createConnection({ uri: url, dateStrings: true, charset: "utf8mb4", supportBigNumbers: true, bigNumberStrings: true });
+	const db = await mysql.createConnection({
+		uri: url,
+		dateStrings: true,
+		charset: "utf8mb4",
+		supportBigNumbers: true,
+		bigNumberStrings: true,
+	});
 	try {
 		const [groups] = await db.query("SELECT id, groupName, creator, userList, ctime FROM `groups` ORDER BY id");
 		const [userGroups] = await db.query("SELECT userId, groupList FROM `userGroup` ORDER BY id");
@@ -113,7 +119,13 @@ export async function readDump(path: string): Promise<SampleData> {
 	if (statement) throw new Error(`the dump ends inside a statement of \`${statement.table}\` (cut short?)`);
 	return {
 		groups: (rows.groups ?? []).map(
-			(r): GroupRow => ({ id: r.id ?? "", groupName: r.groupName ?? null, creator: r.creator ?? null, userList: r.userList ?? null, ctime: r.ctime ?? null }),
+			(r): GroupRow => ({
+				id: r.id ?? "",
+				groupName: r.groupName ?? null,
+				creator: r.creator ?? null,
+				userList: r.userList ?? null,
+				ctime: r.ctime ?? null,
+			}),
 		),
 		userGroups: (rows.userGroup ?? []).map((r): UserGroupRow => ({ userId: r.userId ?? "", groupList: r.groupList ?? null })),
 	};

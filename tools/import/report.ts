@@ -25,7 +25,16 @@ interface KindTally {
 
 /** Answers counted by result, and the problems by kind, cleaning's followed by the server's refusals. */
 function tally(run: Run) {
-	const counts: Record<Result, number> = { created: 0, unchanged: 0, replaced: 0, conflict: 0, "deleted-here": 0, refused: 0, "group-full": 0, failed: 0 };
+	const counts: Record<Result, number> = {
+		created: 0,
+		unchanged: 0,
+		replaced: 0,
+		conflict: 0,
+		"deleted-here": 0,
+		refused: 0,
+		"group-full": 0,
+		failed: 0,
+	};
 	for (const w of run.written) counts[w.result]++;
 	const problems: Problem[] = [...run.selection.problems];
 	for (const w of run.written) {
@@ -55,7 +64,8 @@ function tally(run: Run) {
 export function buildReport(run: Run, totalMs: number) {
 	const { options, selection, written } = run;
 	const { counts, problems, byKind, members, dnd, skipped } = tally(run);
-	const cleaningSkipped = (p: Problem) => selection.skippedIds.has(p.groupId) && (p.kind === "invalid-creator" || p.kind === "invalid-group-id");
+	const cleaningSkipped = (p: Problem) =>
+		selection.skippedIds.has(p.groupId) && (p.kind === "invalid-creator" || p.kind === "invalid-group-id");
 	const answered = (...results: Result[]) => written.filter((w) => results.includes(w.result));
 	return {
 		source: shownSource(options),
@@ -78,7 +88,10 @@ export function buildReport(run: Run, totalMs: number) {
 		members,
 		doNotDisturb: dnd,
 		problems: Object.fromEntries(
-			[...byKind].map(([kind, e]) => [kind, { meaning: ProblemKinds[kind as keyof typeof ProblemKinds], count: e.count, groups: [...e.groups], items: e.items }]),
+			[...byKind].map(([kind, e]) => [
+				kind,
+				{ meaning: ProblemKinds[kind as keyof typeof ProblemKinds], count: e.count, groups: [...e.groups], items: e.items },
+			]),
 		),
 		conflicts: answered("conflict").map((w) => ({ groupId: w.groupId, error: w.error })),
 		skipped: [
@@ -111,13 +124,17 @@ export function summaryLines(run: Run, totalMs: number): string[] {
 	row("members", members);
 	row("DND flags", dnd);
 	lines.push("  problems by kind");
-	for (const [kind, e] of [...byKind].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) row(`  ${kind}`, `${e.count} (${e.groups.size} groups)`);
+	for (const [kind, e] of [...byKind].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+		row(`  ${kind}`, `${e.count} (${e.groups.size} groups)`);
 	if (!byKind.size) row("  none", "");
 	row("time", `${(totalMs / 1000).toFixed(1)} s`);
-	if (!options.dryRun && selection.groups.length) row("rate", `${(selection.groups.length / Math.max(run.writeMs / 1000, 0.001)).toFixed(0)} groups/s`);
+	if (!options.dryRun && selection.groups.length)
+		row("rate", `${(selection.groups.length / Math.max(run.writeMs / 1000, 0.001)).toFixed(0)} groups/s`);
 	lines.push(`report: ${options.report}`);
-	if (counts.conflict) lines.push(`${counts.conflict} groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
-	if (run.gone.length) lines.push(`${run.gone.length} groups imported earlier are gone from the sample: see "goneFromSample" in the report`);
+	if (counts.conflict)
+		lines.push(`${counts.conflict} groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
+	if (run.gone.length)
+		lines.push(`${run.gone.length} groups imported earlier are gone from the sample: see "goneFromSample" in the report`);
 	return lines;
 }
 

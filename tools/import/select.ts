@@ -8,7 +8,10 @@ export interface Selection {
 	readonly skippedIds: ReadonlySet<string>;
 }
 
-export function selectGroups(cleaned: { readonly groups: CleanGroup[]; readonly problems: Problem[] }, only?: ReadonlySet<string>): Selection {
+export function selectGroups(
+	cleaned: { readonly groups: CleanGroup[]; readonly problems: Problem[] },
+	only?: ReadonlySet<string>,
+): Selection {
 	const groups = only ? cleaned.groups.filter((g) => only.has(g.groupId)) : cleaned.groups;
 	const problems = only ? cleaned.problems.filter((p) => only.has(p.groupId)) : cleaned.problems;
 	const skippedIds = new Set(problems.filter((p) => p.kind === "invalid-creator" || p.kind === "invalid-group-id").map((p) => p.groupId));

@@ -27,7 +27,9 @@ const testPaths = split === -1 ? [] : args.slice(split + 1);
 const all = own.includes("--all");
 const prefixes = own.filter((a) => a !== "--all");
 
-const report = JSON.parse(readFileSync("reports/mutation.json", "utf8")) as { files: Record<string, { source: string; mutants: Mutant[] }> };
+const report = JSON.parse(readFileSync("reports/mutation.json", "utf8")) as {
+	files: Record<string, { source: string; mutants: Mutant[] }>;
+};
 // The report keeps files of earlier runs; a file the config no longer mutates is not re-run.
 const excluded = (JSON.parse(readFileSync("stryker.config.json", "utf8")) as { mutate: string[] }).mutate
 	.filter((pattern) => pattern.startsWith("!") && !pattern.includes("*"))
@@ -74,8 +76,12 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
 			const failed = run.status !== 0;
 			if (failed) killed++;
 			else survived++;
-			const test = failed ? (/FAIL\s.*?(test\/\S+)/.exec(`${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, ""))?.[1] ?? `exit ${run.status}`) : "";
-			console.log(`${failed ? "killed  " : "SURVIVED"} ${where} ${m.mutatorName} -> ${(m.replacement ?? "").replace(/\s+/g, " ").slice(0, 60)} ${test}`);
+			const test = failed
+				? (/FAIL\s.*?(test\/\S+)/.exec(`${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, ""))?.[1] ?? `exit ${run.status}`)
+				: "";
+			console.log(
+				`${failed ? "killed  " : "SURVIVED"} ${where} ${m.mutatorName} -> ${(m.replacement ?? "").replace(/\s+/g, " ").slice(0, 60)} ${test}`,
+			);
 		} finally {
 			restore();
 		}
