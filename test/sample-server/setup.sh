@@ -2,7 +2,7 @@
 # StarRTC's sample AEC server (server-api/server-api-php of github.com/starrtc/starrtc-server: PHP +
 # MySQL) on this machine, loopback only, as the other side of `npm run bench -- --url`,
 # test/compat/demo-urls.mjs and test/import/make-fixture.ts. Nothing from StarRTC is stored in the
-# project: the PHP code is extracted from the git dir at each start. docs/testing-starrtc.md.
+# project: the PHP code is extracted from the git dir at each start. docs/testing.md "The sample server".
 #
 #   STARRTC_SERVER_GIT=<git dir of starrtc-server> test/sample-server/setup.sh [--install]
 #   -> http://127.0.0.1:8088/eventCenter.php (and group/list.php, group/members.php beside it)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:starrtc: every scenario against StarRTC's real servers, one after another (each starts its
 # own servers and `wrangler dev` in its own namespaces), then a summary. Exits non-zero if any check
-# failed or a scenario ended without its verdicts. Not part of `npm test`. docs/testing-starrtc.md.
+# failed or a scenario ended without its verdicts. Not part of `npm test`. docs/testing.md "Against StarRTC's real servers".
 #
 #   STARRTC_SERVER_GIT=<git dir of starrtc-server> STARRTC_WEB_DEMO_GIT=<git dir of starrtc-web-demo> \
 #     npm run test:starrtc [-- SCENARIO…]          # e.g. -- injection; default: all four
@@ -14,7 +14,7 @@ for v in STARRTC_SERVER_GIT STARRTC_WEB_DEMO_GIT; do
 done
 if [ -n "$missing" ]; then
 	echo "test:starrtc needs$missing: git dirs (bare or .git) of clones of github.com/starrtc/starrtc-server" >&2
-	echo "and github.com/starrtc/starrtc-web-demo, e.g. STARRTC_SERVER_GIT=~/src/starrtc-server/.git (docs/testing-starrtc.md)" >&2
+	echo "and github.com/starrtc/starrtc-web-demo, e.g. STARRTC_SERVER_GIT=~/src/starrtc-server/.git (docs/testing.md)" >&2
 	exit 2
 fi
 

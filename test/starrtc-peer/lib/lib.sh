@@ -1,6 +1,6 @@
 # The project's test bed against StarRTC's real servers (release 2.9.6 binaries) and web SDK, with this
 # project's `wrangler dev` as their AEC URL. Sourced by the scenarios beside ../ (callbacks.sh, names.sh,
-# admin.sh, injection.sh); docs/testing-starrtc.md says what each proves.
+# admin.sh, injection.sh); docs/testing.md "Against StarRTC's real servers" says what each proves.
 #
 #   source "$(dirname "$0")/lib/lib.sh"; peer_enter "$@"   # re-runs the script inside private namespaces
 #   peer_setup                          # workdir $W, binaries and SDK extracted from the two git dirs
