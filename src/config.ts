@@ -1,9 +1,10 @@
 /**
  * The service's settings, read from the Worker's variables (wrangler.toml
  * `[vars]`, `.dev.vars`, or `wrangler secret put`). Each is documented in the
- * README's configuration table. A bad value is a deployment mistake: it fails
- * every callback with INTERNAL_ERROR and a log line naming the variable, rather
- * than silently running with a policy nobody chose.
+ * configuration table of docs/operations.md. A bad value is a deployment mistake:
+ * it fails every callback with INTERNAL_ERROR (every API route with
+ * BAD_CONFIGURATION) and a log line naming the variable, rather than silently
+ * running with a policy nobody chose.
  */
 
 import { type AddressRange, parseRanges } from "./shared/addresses";
@@ -41,7 +42,7 @@ export interface Settings {
 
 /**
  * The variables as the runtime hands them over: generated `Env` plus the secrets
- * and the optional rate-limit bindings (README "Rate limits"), which wrangler.toml
+ * and the optional rate-limit bindings (docs/operations.md "Rate limits"), which wrangler.toml
  * does not declare by default.
  */
 export type SettingsSource = Omit<Env, "MAX_CALLBACK_AGE_SECONDS" | "AEC_ALLOWED_IPS"> & {

@@ -5,7 +5,7 @@ import configSource from "../src/config.ts?raw";
 import { computeSign } from "../src/edge/sign";
 import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
 
-// README "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
+// docs/operations.md "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
 // variable named in the log. Values at the edges of each range are taken.
 const settings: Record<string, { readonly bad: readonly string[]; readonly good: readonly (string | undefined)[] }> = {
 	// Any text is a token, and anything but "true" means false: no value of these is bad.

@@ -1,10 +1,10 @@
 /**
- * The README's table "Error codes": the StarRTC error-table entry each of our
- * codes is answered with. Written once for the tests (the model and the
- * hostile corpus), from the README, not imported from src/.
+ * The table "Error codes" of docs/protocol.md: the StarRTC error-table entry each
+ * of our codes is answered with. Written once for the tests (the model and the
+ * hostile corpus), from the docs, not imported from src/.
  */
 
-/** Refusals of a well-formed callback, decided by the README's rules. */
+/** Refusals of a well-formed callback, decided by docs/protocol.md's rules. */
 export const STARRTC_ENTRY = {
 	MALFORMED_ARGUMENT: 62,
 	BAD_JSON: 54,

@@ -1,5 +1,5 @@
 /**
- * The one checker for "StarRTC's servers take this answer" (protocol.md): HTTP
+ * The one checker for "StarRTC's servers take this answer" (docs/protocol.md): HTTP
  * 200 (they read no other), exact shapes, `status` first, no whitespace,
  * scalars as strings, a failure's `data` a decimal string naming an entry
  * 1–100 of StarRTC's error table, and `ignoreList` only when non-empty. StarRTC

@@ -86,7 +86,7 @@ function checkFreshness(settings: Settings, fields: Fields): Failure | undefined
 }
 
 /**
- * The optional Workers Rate Limiting bindings (README "Rate limits"). A limiter
+ * The optional Workers Rate Limiting bindings (docs/operations.md "Rate limits"). A limiter
  * that fails lets the callback through: it guards capacity, not correctness.
  */
 async function overLimit(limiter: RateLimit | undefined, key: string): Promise<boolean> {

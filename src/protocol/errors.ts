@@ -1,9 +1,9 @@
 /**
  * Every way a callback can fail. Each code has our own precise name (logs, the
- * `X-AEC-Error` header, the README) and the StarRTC error-table entry that goes
+ * `X-AEC-Error` header, docs/protocol.md "Error codes") and the StarRTC error-table entry that goes
  * in the answer's `data`. StarRTC's servers crash on a failure `data` outside
  * their table (1–100), so only entries verified against the real servers are
- * used here; see protocol.md.
+ * used here; see docs/protocol.md.
  */
 export const ErrorCode = {
 	MalformedArgument: "MALFORMED_ARGUMENT",

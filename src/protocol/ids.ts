@@ -11,7 +11,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const UNANSWERABLE = /["\\]/;
 // Characters that show as nothing or as a plain space, so two ids that look alike would
 // differ: no-break and other Unicode spaces, zero-width characters and joiners, the soft
-// hyphen, bidi controls, line/paragraph separators and the BOM (README "Limits").
+// hyphen, bidi controls, line/paragraph separators and the BOM (docs/protocol.md "User ids").
 const INVISIBLE = /[\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u2069\u3000\ufeff]/;
 /**
  * The highest group id: minted and imported ids stay at or below it, so every id

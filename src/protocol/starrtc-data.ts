@@ -7,7 +7,7 @@ export type Fields = JsonObject;
 
 /**
  * StarRTC writes `data` by pasting text into a fixed layout and escapes nothing
- * (measured, protocol.md): a group name arrives as `"userDefineData":"<name>"`
+ * (measured, docs/protocol.md): a group name arrives as `"userDefineData":"<name>"`
  * whatever it holds (`"`, `\`, `"}`), or bare, as `"userDefineData":<name>`,
  * when it starts with `{` or `[`. The name is always the last field, so in that
  * layout the name is the raw text up to the final `"}` (or `}`), byte for byte.

@@ -1,6 +1,6 @@
 /**
  * StarRTC's groupPushHttpProxy, as its real servers behave (release 2.9.6,
- * measured; see the README): form POSTs to `<STARRTC_PROXY_URL><name>`, no
+ * measured; see docs/protocol.md): form POSTs to `<STARRTC_PROXY_URL><name>`, no
  * auth, bare group and user ids (the proxy adds the app's prefix itself), and
  * every answer HTTP 200 with `{"status":"1"}` or `{"status":"0","data":"<ERRID>"}`.
  */

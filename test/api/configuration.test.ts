@@ -5,9 +5,10 @@ import worker from "../../src/index";
 import { failure, post } from "../helpers";
 import { asApp } from "./client";
 
-// README "Configuration": a bad setting fails every request. Each door answers it in its own
-// shape: /v1 its JSON error (500), the demo URLs theirs, callbacks StarRTC's (tested per
-// variable in test/config.test.ts). The answer names the variable, never its value.
+// docs/operations.md "Configuration" and docs/api.md "A bad setting": a bad setting fails every
+// request. Each door answers it in its own shape: /v1 its JSON error (500), the demo URLs theirs,
+// callbacks StarRTC's (tested per variable in test/config.test.ts). The answer names the variable,
+// never its value.
 
 async function ask(path: string, environment: SettingsSource) {
 	const response = await worker.fetch(new Request(`http://aec.test${path}`, { headers: asApp }), environment);

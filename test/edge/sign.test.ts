@@ -3,7 +3,7 @@ import { afterEach, describe, it, vi } from "vitest";
 import { computeSign, verifySign } from "../../src/edge/sign";
 import { TEST_GUARD_TOKEN, failure, form, post, send, sendWith, unixNow } from "../helpers";
 
-// protocol.md's vectors, computed independently of this code.
+// docs/protocol.md's vectors ("Sign test vectors"), computed independently of this code.
 const vectors = [
 	[
 		"guard-token-123",

@@ -8,7 +8,7 @@ import { createGroup, post } from "../helpers";
 const withoutReplayCache = { ...env, MAX_CALLBACK_AGE_SECONDS: "0" };
 
 // Rows read and written per callback, from the SQL cursors' own counters: what
-// Cloudflare bills for SQLite-backed objects. The README's cost table comes from here.
+// Cloudflare bills for SQLite-backed objects. docs/performance.md "Cost per callback" comes from here.
 interface Rows {
 	read: number;
 	written: number;

@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { DONE, createGroup, failure, post, roster, syncAll } from "../helpers";
 
-// The shipped policy (README "Policy"); test/policy-variants covers the variables.
+// The shipped policy (docs/protocol.md "Policy"); test/policy-variants covers the variables.
 describe("default policy", () => {
 	it("adding needs the requester to be a member; adding a member again changes nothing and succeeds", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob"]);

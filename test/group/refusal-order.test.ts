@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { createGroup, failure, post, syncAll, roster } from "../helpers";
 
-// README, Policy, "When more than one rule refuses": the callback itself, then the group,
+// docs/protocol.md, Policy, "When more than one rule refuses": the callback itself, then the group,
 // then what nobody may do, then who asks, then what the change would lead to.
 const NEVER_MADE = "987654321";
 const refusal = async (fields: Record<string, string | undefined>) => {

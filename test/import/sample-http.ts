@@ -1,6 +1,6 @@
 /**
  * The sample's answers (SYNC_ALL of every group, list.php of every user) and the
- * comparison with ours, modulo the differences the README documents.
+ * comparison with ours, modulo the differences docs/migration.md documents ("What is cleaned").
  */
 import { type CleanGroup, type Problem, type SampleData, userIdProblem } from "../../tools/import/clean.ts";
 

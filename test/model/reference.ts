@@ -72,7 +72,7 @@ const steps = fc.oneof(
 	fc.record({ kind: fc.constant("doNotDisturb" as const), actor, group: slot, on: fc.boolean(), sync: fc.boolean() }),
 	fc.record({ kind: fc.constant("refused" as const), group: slot, variant: fc.nat(REFUSED_VARIANTS - 1) }),
 );
-/** The app's own changes through /v1 (README "Changing groups from the app's backend"). */
+/** The app's own changes through /v1 (docs/api.md "Changing groups from the app's backend"). */
 const appSteps = fc.oneof(
 	fc.record({ kind: fc.constant("appCreate" as const), actor: who, users: list }),
 	fc.record({ kind: fc.constantFrom("appAdd" as const, "appRemove" as const), group: slot, users: list.filter((l) => l.length > 0) }),
@@ -256,7 +256,7 @@ export class ReferenceModel {
 			proxy.applyCallback(group.id, change.on ? { dndOn: [change.requester] } : { dndOff: [change.requester] });
 	}
 
-	/** The app's changes: the README's rules for the app (no permission rules), answered through /v1. */
+	/** The app's changes: docs/api.md's rules for the app (no permission rules), answered through /v1. */
 	async #app(step: Step, group: ModelGroup | undefined, groupId: string, what: string): Promise<void> {
 		let change: AppChange;
 		let method: string;
@@ -404,7 +404,7 @@ export class ReferenceModel {
 		}
 		const creator = USERS[step.actor] ?? "";
 		const listed = sloppy(step.users.map((u) => USERS[u] ?? ""));
-		// As StarRTC sends it (README "Group names"): the name pasted in unescaped, bare when it
+		// As StarRTC sends it (docs/protocol.md "Group names"): the name pasted in unescaped, bare when it
 		// starts with { or [; the run and step make every create's data unique.
 		const name = `${step.name}${this.run}-${index}`;
 		const data = `{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"${creator}","addUsers":"${listed}","userDefineData":${/^[{[]/.test(name) ? name : `"${name}"`}}`;
@@ -425,7 +425,7 @@ export class ReferenceModel {
 		this.#touched = this.groups.at(-1);
 	}
 
-	/** Callbacks the README refuses before any group is looked at, each with the code its error table names. */
+	/** Callbacks docs/protocol.md refuses before any group is looked at, each with the code its error table names. */
 	async #refused(variant: number, groupId: string, what: string): Promise<void> {
 		const max = this.policy.maxMembers;
 		const table: [unknown, Refusal][] = [

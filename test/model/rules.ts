@@ -2,8 +2,8 @@ import type { Role } from "../../src/config";
 import { STARRTC_ENTRY } from "../error-entries";
 
 /**
- * The README's rules (sections "Policy", "Answers" and "Error codes"), written
- * down in the order the README states them, as a reader would apply them. No
+ * The rules of docs/protocol.md (sections "Policy", "Answers" and "Error codes"),
+ * written down in the order that page states them, as a reader would apply them. No
  * code of src/ is imported or copied: only the `Role` type.
  */
 export interface Policy {
@@ -24,7 +24,7 @@ export interface Expected {
 export const refused = (code: Refusal): Expected => ({ body: `{"status":"0","data":"${STARRTC_ENTRY[code]}"}`, code });
 const done: Expected = { body: '{"status":"1"}', code: null };
 
-/** A group as the README describes it: members in join order, and who has DND on. */
+/** A group as docs/protocol.md describes it: members in join order, and who has DND on. */
 export class ModelGroup {
 	members: string[];
 	readonly doNotDisturb = new Set<string>();
@@ -77,7 +77,7 @@ export type Change =
 
 /**
  * One callback on an existing group id (or one never made: `group` undefined).
- * When two reasons to refuse apply, the README's order decides (Policy, "When
+ * When two reasons to refuse apply, docs/protocol.md's order decides (Policy, "When
  * more than one rule refuses"): the callback itself, then the group, then what
  * nobody may do, then who asks, then what the change would lead to.
  */
@@ -139,7 +139,7 @@ export function decide(policy: Policy, group: ModelGroup | undefined, change: Ch
 	}
 }
 
-// ---- The app's own changes (README "Changing groups from the app's backend") ----
+// ---- The app's own changes (docs/api.md "Changing groups from the app's backend") ----
 
 /** What an admin route must answer: its HTTP status and error code (null on success). */
 export interface AppExpected {

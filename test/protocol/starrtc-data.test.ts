@@ -10,7 +10,7 @@ import { DONE, createGroup, failure, form, post as postFresh, roster, send, sync
 const post = (data: unknown, init: { token?: string } = {}) =>
 	postFresh(data, { ...init, environment: { ...env, MAX_CALLBACK_AGE_SECONDS: "0" } });
 
-// StarRTC escapes nothing in the `data` it sends (protocol.md). Each case goes
+// StarRTC escapes nothing in the `data` it sends (docs/protocol.md). Each case goes
 // through the full HTTP path, signed, and checks the name the group stored.
 
 /** What the group's object stored as its name. */

@@ -3,7 +3,7 @@ import { appCall as call, appCreate as create } from "../api/client";
 import { DONE, drainOutbox, post, syncAll, until } from "../helpers";
 import { StubProxy } from "./stub-proxy";
 
-// The rule (docs/design "StarRTC's copy must converge"): once the outbox is empty, StarRTC's copy
+// The rule (docs/design.md "Telling StarRTC", "Crossings"): once the outbox is empty, StarRTC's copy
 // of a group equals ours, DND (ignoreList) included. An app's DND change is told to StarRTC through
 // the outbox; the member's own callback (AEC_SET/UNSET_GROUP_PUSH_IGNORE) can flip it back before
 // that call lands, and StarRTC applies that callback to its own copy itself.

@@ -12,7 +12,7 @@ export interface Hold {
 
 /**
  * A stand-in for StarRTC's groupPushHttpProxy + groupServer, as the real ones
- * behave (README): it keeps groupServer's copy of each group, answers
+ * behave (docs/protocol.md): it keeps groupServer's copy of each group, answers
  * GROUPPUSH_ERRID_GROUPID_NOT_SYNC for incremental calls on a group it does not
  * hold, and can be taken down. Installed as the isolate's fetch.
  */
