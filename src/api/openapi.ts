@@ -7,10 +7,14 @@ const error = {
 	description: "A JSON error body",
 	content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 };
+const serverError = {
+	"500": { ...error, description: "BAD_CONFIGURATION (a bad setting; GET /healthz names it) or INTERNAL_ERROR" },
+};
 const refusals = {
 	"400": { ...error, description: "BAD_REQUEST: a malformed id, limit or cursor" },
 	"401": { ...error, description: "TOKEN_*: no, a malformed, expired, wrongly signed or non-HS256 token" },
 	"403": { ...error, description: "FORBIDDEN (another user's data) or NOT_A_MEMBER" },
+	...serverError,
 };
 const bearer = [{ apiToken: [] }, { userToken: [] }];
 const limit = {
@@ -26,7 +30,13 @@ const cursor = {
 	description: "The `next` of the previous page",
 	schema: { type: "string" },
 };
-const groupId = { name: "groupId", in: "path", required: true, schema: { type: "string", pattern: "^[1-9][0-9]{0,15}$" } };
+const groupId = {
+	name: "groupId",
+	in: "path",
+	required: true,
+	description: "A decimal integer from 1 to 9007199254740991 (MAX_GROUP_ID)",
+	schema: { type: "string", pattern: "^[1-9][0-9]{0,15}$" },
+};
 const json = (schema: object) => ({ description: "OK", content: { "application/json": { schema } } });
 const body = (properties: Record<string, object>, required: string[]) => ({
 	required: true,
@@ -42,14 +52,19 @@ const changeRefusals = {
 	"403": { ...error, description: "FORBIDDEN: a user token" },
 	"404": { ...error, description: "UNKNOWN_GROUP, or NO_SUCH_MEMBER for DND" },
 	"409": { ...error, description: "GROUP_FULL or REMOVE_CREATOR" },
+	...serverError,
 };
 const sent = {
 	"200": json({ type: "object", properties: { sent: { type: "boolean" } } }),
-	"400": { ...error, description: "BAD_REQUEST (msg over 8 KB, no digest, …)" },
+	"400": { ...error, description: "BAD_REQUEST (msg over 8192 bytes, no digest, …)" },
+	"401": { ...error, description: "TOKEN_*" },
+	"403": { ...error, description: "FORBIDDEN: a user token" },
+	"404": { ...error, description: "UNKNOWN_GROUP (a group's message)" },
+	...serverError,
 	"502": { ...error, description: "STARRTC_REFUSED: the proxy's verdict" },
 	"503": { ...error, description: "STARRTC_PROXY_OFF" },
 };
-const message = { msg: { type: "string", maxLength: 8192 }, digest: { type: "string" } };
+const message = { msg: { type: "string", description: "at most 8192 bytes of UTF-8" }, digest: { type: "string" } };
 
 export const openApiDocument = {
 	openapi: "3.1.0",
@@ -243,6 +258,7 @@ export const openApiDocument = {
 					"201": state,
 					...changeRefusals,
 					"422": { ...error, description: "IDEMPOTENCY_KEY_REUSED: the key came with another creator, members or name" },
+					"503": { ...error, description: "GROUP_IDS_EXHAUSTED: every id up to MAX_GROUP_ID is taken" },
 				},
 			},
 		},

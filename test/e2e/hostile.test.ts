@@ -46,7 +46,7 @@ const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 const many = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`).join(",");
 
 /** The corpus's size, so no case drops out unnoticed. */
-const CORPUS_SIZE = 97;
+const CORPUS_SIZE = 100;
 
 /** A create that succeeds: a new group's id, which depends on how many were made before. */
 const CREATED = /^\{"status":"1","data":"\d+"\}$/;
@@ -210,6 +210,30 @@ function corpus(): [string, Raw, string, (string | RegExp)?][] {
 			"MALFORMED_ARGUMENT",
 		],
 		["text/plain content type (read as a form)", { contentType: "text/plain", body: signed(good) }, "OK", synced],
+		// StarRTC pastes ids unescaped: what a client typed into groupId, addUsers or removeUsers names a key again.
+		[
+			"a delete posing as the creator (userId twice)",
+			{ body: signed(`{"ts":"${unixNow()}","action":"AEC_GROUP_DEL","userId":"mallory","groupId":"${g}","userId":"alice"}`) },
+			"REPEATED_FIELD",
+		],
+		[
+			"a remove posing as the creator, the key escaped",
+			{
+				body: signed(
+					`{"ts":"${unixNow()}","action":"AEC_GROUP_REMOVE_USER","userId":"bob","groupId":"${g}","removeUsers":"bob","user\\u0049d":"alice"}`,
+				),
+			},
+			"REPEATED_FIELD",
+		],
+		[
+			"a create posing as another creator",
+			{
+				body: signed(
+					`{"ts":"${unixNow()}","action":"AEC_GROUP_CREATE","userId":"alice","addUsers":"alice,q","userId":"victor","userDefineData":"n"}`,
+				),
+			},
+			"REPEATED_FIELD",
+		],
 		["data given twice", { body: `${signed(good)}&data=${encode(good)}` }, "MALFORMED_ARGUMENT"],
 		["sign given twice", { body: `${signed(good)}&sign=AAAA` }, "MALFORMED_ARGUMENT"],
 		["sign missing", { body: `data=${encode(good)}` }, "BAD_SIGN"],

@@ -4,7 +4,7 @@
 # failed or a scenario ended without its verdicts. Not part of `npm test`. docs/testing.md "Against StarRTC's real servers".
 #
 #   STARRTC_SERVER_GIT=<git dir of starrtc-server> STARRTC_WEB_DEMO_GIT=<git dir of starrtc-web-demo> \
-#     npm run test:starrtc [-- SCENARIO…]          # e.g. -- injection; default: all four
+#     npm run test:starrtc [-- SCENARIO…]          # e.g. -- injection; default: all five
 set -u
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 missing=""
@@ -18,7 +18,7 @@ if [ -n "$missing" ]; then
 	exit 2
 fi
 
-scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(callbacks names admin injection)
+scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || scenarios=(callbacks names admin injection ids)
 summary=(); bad=0; t0=$(date +%s)
 for s in "${scenarios[@]}"; do
 	[ -x "$here/$s.sh" ] || { echo "no scenario $s ($here/$s.sh)" >&2; exit 2; }
