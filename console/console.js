@@ -413,7 +413,7 @@ async function userView(userId) {
 	/** @type {(string | undefined)[]} */
 	const cursors = [undefined];
 	let pageIndex = 0;
-	const meta = h("p", { class: "meta", role: "status" });
+	const meta = h("div", { class: "meta", role: "status" });
 	const list = h("div", { "aria-live": "polite" });
 	const reload = h("button", { type: "button", onclick: () => load() }, "Reload");
 	fill(
@@ -541,10 +541,12 @@ async function groupView(groupId, checkUser) {
 	let info;
 	/** @type {any[]} */
 	let members = [];
-	/** @type {Set<string>} */
+	/** Members of the page shown whose DND the latest read changed, and those new on it. @type {Set<string>} */
 	let changedRows = new Set();
+	/** @type {Set<string>} */
+	let newRows = new Set();
 
-	const meta = h("p", { class: "meta", role: "status" });
+	const meta = h("div", { class: "meta", role: "status" });
 	const result = h("div", { class: "result", "aria-live": "polite" });
 	const summary = h("section", { "aria-labelledby": "summary-h" });
 	const starrtc = h("section", { "aria-labelledby": "starrtc-h" });
@@ -552,7 +554,8 @@ async function groupView(groupId, checkUser) {
 	const history = h("section", { "aria-labelledby": "history-h", hidden: true });
 	const memberList = h("div", {});
 	const checkResult = h("div", { "aria-live": "polite" });
-	const body = h("div", { class: "group" });
+	const body = h("div", { class: "group", hidden: true });
+	const gone = h("section", { class: "card gone", hidden: true, "aria-labelledby": "gone-h" });
 	const title = h("span", {});
 
 	const addForm = h(
@@ -617,6 +620,7 @@ async function groupView(groupId, checkUser) {
 		h("p", { class: "actions" }, h("button", { type: "button", onclick: () => refresh() }, "Reload")),
 		meta,
 		result,
+		gone,
 		body,
 	);
 	fill(
@@ -651,24 +655,26 @@ async function groupView(groupId, checkUser) {
 			info = undefined;
 			fill(title);
 			fill(meta, `Read at ${now()} UTC.`);
+			body.hidden = true;
+			gone.hidden = false;
 			fill(
-				body,
-				h(
-					"section",
-					{ class: "card gone" },
-					h("h2", {}, `No group ${groupId} here`),
-					h("p", {}, "It was deleted, or never created. A deleted group's id never comes back."),
-					h("p", {}, h("a", { href: "#/create" }, "Create a group")),
-				),
+				gone,
+				h("h2", { id: "gone-h" }, `No group ${groupId} here`),
+				h("p", {}, "It was deleted, or never created. A deleted group's id never comes back."),
+				h("p", {}, h("a", { href: "#/create" }, "Create a group")),
 			);
 			return true;
 		}
 		if (!group.ok || !page.ok) {
+			// Nothing read yet: nothing to show. Read before: shown greyed, and said to be old.
+			body.hidden = !info;
 			body.classList.add("stale");
 			fill(meta, refusal(group.ok ? page : group), info ? "What is below was read earlier and may not be current: reload." : "");
 			return false;
 		}
 		body.classList.remove("stale");
+		body.hidden = false;
+		gone.hidden = true;
 		info = group.json;
 		if (page.json.members.length === 0 && pageIndex > 0) {
 			pageIndex--;
@@ -676,7 +682,8 @@ async function groupView(groupId, checkUser) {
 		}
 		const before = new Map(members.map((m) => [m.userId, m.doNotDisturb]));
 		members = page.json.members;
-		changedRows = new Set(members.filter((m) => before.size > 0 && before.get(m.userId) !== m.doNotDisturb).map((m) => m.userId));
+		changedRows = new Set(members.filter((m) => before.has(m.userId) && before.get(m.userId) !== m.doNotDisturb).map((m) => m.userId));
+		newRows = new Set(before.size > 0 ? members.filter((m) => !before.has(m.userId)).map((m) => m.userId) : []);
 		fill(title, " ", datum(info.name));
 		fill(meta, `Read at ${now()} UTC: the group's own state, current as of then.`);
 		renderSummary();
@@ -817,8 +824,14 @@ async function groupView(groupId, checkUser) {
 		const creator = id === info.creator;
 		const row = h(
 			"tr",
-			{ class: changedRows.has(id) ? "changed" : undefined },
-			h("td", { "data-label": "User" }, userLink(id), creator ? h("span", { class: "tag" }, "creator") : null),
+			{ class: changedRows.has(id) || newRows.has(id) ? "changed" : undefined },
+			h(
+				"td",
+				{ "data-label": "User" },
+				userLink(id),
+				creator ? h("span", { class: "tag" }, "creator") : null,
+				newRows.has(id) ? h("span", { class: "tag" }, "new") : null,
+			),
 			h(
 				"td",
 				{ "data-label": "DND" },
@@ -1077,7 +1090,7 @@ async function groupView(groupId, checkUser) {
 				),
 			);
 		}
-		if (!inIndex.answer.ok) lines.push(h("p", {}, "Their own group list could not be read: ", refusal(inIndex.answer)));
+		if (!inIndex.answer.ok) lines.push(h("div", {}, "Their own group list could not be read:", refusal(inIndex.answer)));
 		else if (listed && member) lines.push(h("p", {}, "Their own group list agrees: joined ", when(listed.joinedAt), "."));
 		else if (listed && !member)
 			lines.push(

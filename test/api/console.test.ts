@@ -3,7 +3,8 @@ import { describe, it } from "vitest";
 import { CONSOLE_CSP } from "../../src/api/console";
 import type { SettingsSource } from "../../src/config";
 import worker from "../../src/index";
-import { sendNonCallback, sendWith } from "../helpers";
+import { sendNonCallback } from "../helpers";
+import { assertNonCallbackAnswer } from "../starrtc-answer";
 
 // docs/console.md: the console's static files at /console/, behind the Worker (run_worker_first).
 const get = (path: string, init: RequestInit = {}) => exports.default.fetch(new Request(`http://aec.test${path}`, init));
@@ -46,13 +47,18 @@ describe("the console's pages", () => {
 	});
 
 	it('is off with CONSOLE="off", and without the ASSETS binding: its paths are unknown ones', async ({ expect }) => {
+		const answer = async (path: string, environment: SettingsSource) => {
+			const response = await worker.fetch(new Request(`http://aec.test${path}`), environment);
+			const body = await response.text();
+			assertNonCallbackAnswer({ status: response.status, body }, 404);
+			return [path, response.status, response.headers.get("X-AEC-Error"), response.headers.get("Content-Security-Policy")];
+		};
 		const off = { ...env, CONSOLE: "off" } as SettingsSource;
 		for (const path of ["/console", "/console/", "/console/console.js"]) {
-			const sent = await sendWith(new Request(`http://aec.test${path}`), off);
-			expect([path, sent.status, sent.error]).toEqual([path, 404, "NOT_FOUND"]);
+			expect(await answer(path, off)).toEqual([path, 404, "NOT_FOUND", null]);
 		}
 		const noAssets = { ...env, ASSETS: undefined } as unknown as SettingsSource;
-		expect((await sendWith(new Request("http://aec.test/console/"), noAssets)).status).toBe(404);
+		expect(await answer("/console/", noAssets)).toEqual(["/console/", 404, "NOT_FOUND", null]);
 		// CONSOLE="on" (the default) serves it through the same handler.
 		const on = await worker.fetch(new Request("http://aec.test/console/"), { ...env, CONSOLE: "on" } as SettingsSource);
 		expect(on.status).toBe(200);
