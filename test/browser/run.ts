@@ -404,23 +404,26 @@ try {
 
 	await step("StarRTC failing: the page shows the change waiting and the proxy's error, then current again", async () => {
 		proxy.failing = true;
-		await page.getByRole("button", { name: "Turn DND on for carol" }).click();
-		await afterAction(page);
-		for (let i = 0; i < 40 && !(await page.getByText("GROUPPUSH_ERRID_TEST_DOWN").count()); i++) {
-			await page.waitForTimeout(250);
-			await page.getByRole("button", { name: "Reload" }).click();
-			await page.locator(".meta:not(.busy)").first().waitFor();
+		try {
+			await page.getByRole("button", { name: "Turn DND on for carol" }).click();
+			await afterAction(page);
+			for (let i = 0; i < 40 && !(await page.getByText("GROUPPUSH_ERRID_TEST_DOWN").count()); i++) {
+				await page.waitForTimeout(250);
+				await page.getByRole("button", { name: "Reload" }).click();
+				await page.locator(".meta:not(.busy)").first().waitFor();
+			}
+			await page.getByText("Waiting: StarRTC holds every change up to version").waitFor();
+			const state = (await api("GET", `/v1/groups/${hostile}`)).json.starrtc;
+			assert.equal(state.pending, true);
+			assert.equal(state.lastError, "setPushIgnore: GROUPPUSH_ERRID_TEST_DOWN");
+			await page.getByLabel("User id", { exact: true }).fill("carol");
+			await page.getByRole("button", { name: "Check", exact: true }).click();
+			await page.getByText("StarRTC is not yet told of every change").waitFor();
+			await axe(page, "group with StarRTC waiting");
+			await shot(page, "group-starrtc-waiting");
+		} finally {
+			proxy.failing = false;
 		}
-		await page.getByText("Waiting: StarRTC holds every change up to version").waitFor();
-		const state = (await api("GET", `/v1/groups/${hostile}`)).json.starrtc;
-		assert.equal(state.pending, true);
-		assert.equal(state.lastError, "GROUPPUSH_ERRID_TEST_DOWN");
-		await page.getByLabel("User id", { exact: true }).fill("carol");
-		await page.getByRole("button", { name: "Check", exact: true }).click();
-		await page.getByText("StarRTC is not yet told of every change").waitFor();
-		await axe(page, "group with StarRTC waiting");
-		await shot(page, "group-starrtc-waiting");
-		proxy.failing = false;
 		for (let i = 0; i < 120 && (await api("GET", `/v1/groups/${hostile}`)).json.starrtc.pending; i++) await page.waitForTimeout(500);
 		await page.getByRole("button", { name: "Reload" }).click();
 		await page.getByText("Current: StarRTC holds every change").waitFor();
