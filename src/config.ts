@@ -38,6 +38,8 @@ export interface Settings {
 	/** StarRTC's groupPushHttpProxy, told of every app-made change; unset: StarRTC learns at its next SYNC_ALL. */
 	readonly starrtcProxyUrl?: string;
 	readonly starrtcTimeoutMs: number;
+	/** The operators' console at /console (static files; it calls /v1 with the API token). */
+	readonly console: boolean;
 }
 
 /**
@@ -184,6 +186,7 @@ function parseSettings(env: SettingsSource): Settings {
 		corsOrigins: origins(env.API_CORS_ORIGINS),
 		starrtcProxyUrl: proxyUrl(env.STARRTC_PROXY_URL),
 		starrtcTimeoutMs: integer("STARRTC_PROXY_TIMEOUT_MS", env.STARRTC_PROXY_TIMEOUT_MS, 5000, 100, 15000),
+		console: onOff("CONSOLE", env.CONSOLE),
 	};
 }
 

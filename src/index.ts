@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import { api } from "./api/api";
+import { consolePages } from "./api/console";
 import type { SettingsSource } from "./config";
 import { callbacks, unexpected } from "./edge/app";
 
@@ -16,6 +17,8 @@ export { UserIndex } from "./user-index/user-index";
 
 const worker = new Hono<{ Bindings: SettingsSource }>();
 worker.route("/", api);
+// The operators' console (static files under /console/); CONSOLE="off" passes its paths on as unknown ones.
+worker.route("/", consolePages);
 // The callbacks come last: every path the API does not take is theirs (or NOT_FOUND in the envelope).
 worker.route("/", callbacks);
 worker.onError(unexpected);

@@ -37,6 +37,7 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 		good: ["http://127.0.0.1:19922/", "http://127.0.0.1:19922", ""],
 	},
 	STARRTC_PROXY_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
+	CONSOLE: { bad: ["true", "OFF", "no"], good: ["on", "off", "", undefined] },
 };
 
 /** A signed access validation: answered here whatever the policy, once the settings are read. */
