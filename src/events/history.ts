@@ -91,7 +91,7 @@ export class EventLog {
 		for (const record of records) {
 			const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
 			const seq = seqOf(record.version, record.part);
-			this.#sql.exec("INSERT INTO events VALUES (?, ?, ?, ?, ?)", seq, id, record.at, hook ? Hook.Send : Hook.None, record.body);
+			this.#sql.exec("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?)", seq, id, record.at, hook ? Hook.Send : Hook.None, record.body);
 		}
 		const first = records[0];
 		if (first && this.#oldestAt === null) this.#oldestAt = first.at;
@@ -104,7 +104,9 @@ export class EventLog {
 	 */
 	prune(now: number, days: number, deleted: boolean): void {
 		const oldest = this.#oldest();
-		if (oldest === null || (!deleted && oldest >= now - days * DAY_MS - PRUNE_SLACK_MS)) return;
+		// With days kept, old messages go an hour's worth at a time; with none kept, as soon as they are delivered.
+		const slack = days === 0 ? 0 : PRUNE_SLACK_MS;
+		if (oldest === null || (!deleted && oldest >= now - days * DAY_MS - slack)) return;
 		const cutoff = deleted ? Number.MAX_SAFE_INTEGER : now - days * DAY_MS;
 		const below = this.head()?.seq ?? Number.MAX_SAFE_INTEGER;
 		this.#sql.exec(
