@@ -205,16 +205,22 @@ export function rosterOf(group: Replica): string {
  */
 export async function deliverAll(groupId: string): Promise<void> {
 	const stub = env.GROUPS.getByName(groupId);
-	for (let round = 0; round < 50; round++) {
-		const waiting = await runInDurableObject(stub, (_, state) => {
+	let left = "";
+	for (let round = 0; round < 300; round++) {
+		const waiting = await runInDurableObject(stub, async (_, state) => {
 			const sql = state.storage.sql;
-			if (!sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'events'").toArray().length) return 0;
+			if (!sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'events'").toArray().length) return { n: 0, what: "" };
 			const mark = sql.exec<{ n: number }>("SELECT coalesce(max(delivered_seq), 0) AS n FROM webhook_delivery").one().n;
 			const hooks = sql.exec<{ n: number }>("SELECT count(*) AS n FROM events WHERE seq > ? AND hook = 1", mark).one().n;
-			return hooks + sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+			const rows = sql.exec<{ destination: string }>("SELECT destination FROM outbox").toArray();
+			const what = JSON.stringify({ mark, hooks, outbox: rows.map((r) => r.destination), alarm: await state.storage.getAlarm() });
+			return { n: hooks + rows.length, what };
 		});
-		if (waiting === 0) return;
+		if (waiting.n === 0) return;
+		left = waiting.what;
 		await runDurableObjectAlarm(stub);
+		// A delivery under way (the one right after a change) finishes by itself.
+		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
-	throw new Error(`the outbox of group ${groupId} did not drain`);
+	throw new Error(`the outbox of group ${groupId} did not drain: ${left}`);
 }
