@@ -113,27 +113,28 @@ export class Outbox {
 	#run(destination: Destination): Promise<boolean> {
 		const running = this.#running.get(destination);
 		if (running) return running;
-		const run = (async () => {
-			try {
-				while (destination.waiting()) {
-					if (!(await destination.deliver())) {
-						this.#failures.set(destination, (this.#failures.get(destination) ?? 0) + 1);
-						return false;
-					}
-					this.#failures.delete(destination);
-				}
-				return true;
-			} catch (error) {
-				// A destination logs its own failures; this is one it did not foresee (its read failed).
-				this.#failures.set(destination, (this.#failures.get(destination) ?? 0) + 1);
-				console.log(JSON.stringify({ outbox: "read", outcome: "RETRY", reason: String(error).slice(0, 200) }));
-				return false;
-			} finally {
-				this.#running.delete(destination);
-			}
-		})();
+		// Forgotten once settled: `finally` runs later than this `set`, even when nothing waited.
+		const run = this.#loop(destination).finally(() => this.#running.delete(destination));
 		this.#running.set(destination, run);
 		return run;
+	}
+
+	async #loop(destination: Destination): Promise<boolean> {
+		try {
+			while (destination.waiting()) {
+				if (!(await destination.deliver())) {
+					this.#failures.set(destination, (this.#failures.get(destination) ?? 0) + 1);
+					return false;
+				}
+				this.#failures.delete(destination);
+			}
+			return true;
+		} catch (error) {
+			// A destination logs its own failures; this is one it did not foresee (its read failed).
+			this.#failures.set(destination, (this.#failures.get(destination) ?? 0) + 1);
+			console.log(JSON.stringify({ outbox: "read", outcome: "RETRY", reason: String(error).slice(0, 200) }));
+			return false;
+		}
 	}
 
 	#arm(delayMs: number, force = false): void {
