@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-import { TEST_API_TOKEN, TEST_GUARD_TOKEN, TEST_USER_TOKEN_SECRET } from "./test/guard-token.ts";
+import { TEST_API_TOKEN, TEST_GUARD_TOKEN, TEST_USER_TOKEN_SECRET, TEST_WEBHOOK_SECRET, TEST_WEBHOOK_URL } from "./test/guard-token.ts";
 
 const configPath = "./wrangler.toml";
 const secrets = { GUARD_TOKEN: TEST_GUARD_TOKEN, API_TOKEN: TEST_API_TOKEN, USER_TOKEN_SECRET: TEST_USER_TOKEN_SECRET };
@@ -38,7 +38,7 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["test/**/*.test.ts"],
-					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**"],
+					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**", "test/events/**"],
 				},
 			},
 			{
@@ -47,6 +47,18 @@ export default defineConfig({
 					cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: { ...secrets, STARRTC_PROXY_URL: "http://proxy.test/" } } }),
 				],
 				test: { name: "starrtc-proxy", include: ["test/starrtc/**/*.test.ts"] },
+			},
+			{
+				// With WEBHOOK_URL set: every group change is sent to a stub receiver (test/events/receiver.ts).
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath },
+						miniflare: {
+							bindings: { ...secrets, WEBHOOK_URL: TEST_WEBHOOK_URL, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, WEBHOOK_TIMEOUT_MS: "300" },
+						},
+					}),
+				],
+				test: { name: "events", include: ["test/events/**/*.test.ts"] },
 			},
 			{
 				// The same Worker with every policy variable set away from its default.

@@ -1,10 +1,11 @@
 /**
- * npm run bench [-- --url <AEC URL> --url-pids <pid,…> --guard-token <token> --seconds 10 --sizes 10,1000,... --reps 20 --only mix,create,scale,floor,proxy,index,onoff]
+ * npm run bench [-- --url <AEC URL> --url-pids <pid,…> --guard-token <token> --seconds 10 --sizes 10,1000,... --reps 20 --only mix,create,scale,floor,proxy,index,onoff,webhooks]
  *
  * Measures this service in the local runtime (the Worker directly, and through
  * `wrangler dev`), the runtime floor, and optionally any other AEC server given
  * with --url (the StarRTC sample server: test/sample-server/setup.sh), on the same workloads in one run; the
- * user index (propagation, reads, and the Worker with its feed off); and each
+ * user index (propagation, reads, and the Worker with its feed off); webhooks
+ * (from a change's answer to the receiver having it, and webhooks on against off); and each
  * target's server CPU per callback, from /proc (for --url, of --url-pids and
  * their descendants). Every answer is checked. Prints tables and writes bench-report.json.
  */
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { closeConnections, load, type LoadResult } from "./load.ts";
 import { type Target, configured, external, startDirect, startFloor, startWranglerDev } from "./targets.ts";
 import { type AddProbeResult, type Api, addProbe, type PropagationResult, propagation, type ReadRow, reads } from "./user-index.ts";
+import { BENCH_WEBHOOK_SECRET, BenchReceiver, type WebhookProbeResult, webhookProbe } from "./webhooks.ts";
 import { type CreateResult, type Group, createLoad, mixJobs, scale, seed, type ScaleRow, type Strictness } from "./workloads.ts";
 
 const { values: args } = parseArgs({
@@ -26,7 +28,7 @@ const { values: args } = parseArgs({
 		reps: { type: "string", default: "20" },
 		groups: { type: "string", default: "1000" },
 		out: { type: "string", default: "bench-report.json" },
-		only: { type: "string", default: "mix,create,scale,floor,proxy,index,onoff" },
+		only: { type: "string", default: "mix,create,scale,floor,proxy,index,onoff,webhooks" },
 	},
 });
 const seconds = Number(args.seconds);
@@ -135,6 +137,16 @@ let spread: PropagationResult | undefined;
 let readRows: ReadRow[] = [];
 let probe: { load: Measured; add: AddProbeResult } | undefined;
 const onOff: { on: Measured[]; off: Measured[] } = { on: [], off: [] };
+const hooks: {
+	on: Measured[];
+	off: Measured[];
+	probe?: { load: Measured; latency: WebhookProbeResult };
+	messages?: number;
+	unverified?: number;
+} = {
+	on: [],
+	off: [],
+};
 const shards = Number(configured("INDEX_SHARDS"));
 const apiOf = (target: Target): Api => ({ origin: new URL(target.url).origin, token: API_TOKEN });
 
@@ -163,6 +175,57 @@ if (only.has("onoff")) {
 				}
 			},
 		);
+	}
+}
+
+if (only.has("webhooks")) {
+	// As the index on/off runs: each side in a process of its own, alternated on, off, off, on. The
+	// receiver runs in this process (its CPU is not the target's) and answers 204 at once.
+	log(
+		"# webhooks on (a receiver on loopback) against off, alternated on, off, off, on at 32 connections; then a change's answer to its message",
+	);
+	const receiver = await new BenchReceiver().start();
+	try {
+		for (const [i, side] of (["on", "off", "off", "on"] as const).entries()) {
+			const sideVars = side === "on" ? { ...vars, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET } : vars;
+			await withTarget(
+				() => startDirect(sideVars, side === "on" ? "worker (direct, webhooks on)" : "worker (direct, webhooks off)"),
+				async (t) => {
+					const g = await seed(t.url, TOKEN, `${tag}k${i}`, groupCount, 50);
+					await load(`${t.name} warm-up`, t.url, { connections: 32, seconds: 5, token: TOKEN, next: mixJobs(g, `${tag}kw${i}`, "exact") });
+					for (const run of [0, 1]) {
+						hooks[side].push(
+							await measured(t, () =>
+								load(`${t.name} mix c=32 #${i}.${run}`, t.url, {
+									connections: 32,
+									seconds,
+									token: TOKEN,
+									next: mixJobs(g, `${tag}ko${i}${run}`, "exact"),
+								}),
+							),
+						);
+					}
+					if (i !== 3) return;
+					let latency!: Promise<WebhookProbeResult>;
+					const run = await measured(t, () => {
+						const running = load(`${t.name} mix c=32 + webhook probe`, t.url, {
+							connections: 32,
+							seconds,
+							token: TOKEN,
+							next: mixJobs(g, `${tag}kp`, "exact"),
+						});
+						latency = webhookProbe(t.url, TOKEN, g, `${tag}kq`, receiver, running);
+						return running;
+					});
+					hooks.probe = { load: run, latency: await latency };
+					log(`  answer to receiver: ${JSON.stringify(hooks.probe.latency)}`);
+				},
+			);
+		}
+	} finally {
+		hooks.messages = receiver.messages;
+		hooks.unverified = receiver.unverified;
+		await receiver.stop();
 	}
 }
 
@@ -345,6 +408,26 @@ if (indexOn && indexOff) {
 	ratios["index on / off req/s at 32 (goal ≥ 0.85)"] = +(indexOn.rps / indexOff.rps).toFixed(2);
 	ratios["index on / off CPU per callback (goal ≤ 1.15)"] = +(indexOn.cpuMsPerCallback / indexOff.cpuMsPerCallback).toFixed(2);
 }
+const hooksOn = hooks.on.length ? side(hooks.on) : undefined;
+const hooksOff = hooks.off.length ? side(hooks.off) : undefined;
+if (hooksOn && hooksOff) {
+	console.log(
+		"\nWebhooks on vs off: the Worker direct, each side alone, mix at 32 connections, alternated on, off, off, on (two runs each)",
+	);
+	console.table([
+		{ webhooks: "on (WEBHOOK_URL set)", ...hooksOn, runs: hooks.on.map((r) => r.rps).join(", ") },
+		{ webhooks: "off", ...hooksOff, runs: hooks.off.map((r) => r.rps).join(", ") },
+	]);
+	console.log(`  ${hooks.messages} messages received, ${hooks.unverified} that did not verify`);
+	ratios["webhooks on / off req/s at 32"] = +(hooksOn.rps / hooksOff.rps).toFixed(2);
+	ratios["webhooks on / off CPU per callback"] = +(hooksOn.cpuMsPerCallback / hooksOff.cpuMsPerCallback).toFixed(2);
+}
+if (hooks.probe) {
+	console.log(
+		`\nA change's answer to its webhook at the receiver, one add every 20 ms while the mix runs at 32 connections (${hooks.probe.load.rps} req/s, ${hooks.probe.load.errors} errors)`,
+	);
+	console.table([hooks.probe.latency]);
+}
 if (spread) {
 	console.log(`\nIndex propagation: a new group of ${spread.members} members (ms after its CREATE answered)`);
 	console.table([spread]);
@@ -367,6 +450,7 @@ Object.assign(report, {
 	create: { worker: ourCreate, floor: floorCreate, sample: theirCreate },
 	scale: scaleRows,
 	index: { shards, propagation: spread, addVisible: probe, reads: readRows, onOff: { ...onOff, summary: { on: indexOn, off: indexOff } } },
+	webhooks: { ...hooks, summary: { on: hooksOn, off: hooksOff } },
 	ratios,
 });
 writeFileSync(args.out ?? "bench-report.json", `${JSON.stringify(report, null, 2)}\n`);
@@ -376,8 +460,13 @@ const errors =
 		...mixes.flatMap((m) => m.runs),
 		...onOff.on,
 		...onOff.off,
+		...hooks.on,
+		...hooks.off,
+		...(hooks.probe ? [hooks.probe.load, hooks.probe.latency] : []),
 		...(probe ? [probe.load, probe.add] : []),
 		...readRows,
 		...(spread ? [spread] : []),
-	].reduce((n, r) => n + r.errors, 0) + scaleRows.reduce((n, r) => n + r.errors, 0);
+	].reduce((n, r) => n + r.errors, 0) +
+	scaleRows.reduce((n, r) => n + r.errors, 0) +
+	(hooks.unverified ?? 0);
 if (errors) console.log(`${errors} wrong answers (see sampleError in the report)`);

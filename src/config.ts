@@ -40,6 +40,13 @@ export interface Settings {
 	readonly starrtcTimeoutMs: number;
 	/** The operators' console at /console (static files; it calls /v1 with the API token). */
 	readonly console: boolean;
+	/** The app's webhook receiver: every group change is POSTed to it (docs/webhooks.md); unset: no webhooks. */
+	readonly webhookUrl?: string;
+	/** `whsec_` and the base64 of 24 to 64 bytes: the Standard Webhooks signing secret. */
+	readonly webhookSecret?: string;
+	readonly webhookTimeoutMs: number;
+	/** How long each group keeps its messages for `GET /v1/groups/{id}/events`; 0: only until delivered. */
+	readonly eventHistoryDays: number;
 }
 
 /**
@@ -54,6 +61,7 @@ export type SettingsSource = Omit<Env, "MAX_CALLBACK_AGE_SECONDS" | "AEC_ALLOWED
 	AEC_ALLOWED_IPS?: string;
 	API_TOKEN?: string;
 	USER_TOKEN_SECRET?: string;
+	WEBHOOK_SECRET?: string;
 	CALLBACKS_PER_IP?: RateLimit;
 	CALLBACKS_PER_GROUP?: RateLimit;
 };
@@ -119,6 +127,35 @@ function proxyUrl(raw: string | undefined): string | undefined {
 	return value.endsWith("/") ? value : `${value}/`;
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** The webhook receiver: https, or http on this machine's loopback (for local work). */
+function webhookUrl(raw: string | undefined): string | undefined {
+	const value = optional(raw);
+	if (value === undefined) return undefined;
+	const url = URL.canParse(value) ? new URL(value) : undefined;
+	if (!url || !(url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname)))) {
+		throw new ConfigError("WEBHOOK_URL", "WEBHOOK_URL must be an https URL (or http on 127.0.0.1, localhost or [::1])");
+	}
+	return value;
+}
+
+/** A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes. Never echoed. */
+function webhookSecret(raw: string | undefined, url: string | undefined): string | undefined {
+	const value = optional(raw);
+	if (value === undefined) {
+		if (url !== undefined) throw new ConfigError("WEBHOOK_SECRET", "WEBHOOK_SECRET must be set when WEBHOOK_URL is");
+		return undefined;
+	}
+	const key = value.startsWith("whsec_") ? value.slice(6) : "";
+	let bytes = 0;
+	try {
+		bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? atob(key).length : 0;
+	} catch {}
+	if (bytes < 24 || bytes > 64) throw new ConfigError("WEBHOOK_SECRET", "WEBHOOK_SECRET must be whsec_ and the base64 of 24 to 64 bytes");
+	return value;
+}
+
 /** Comma-separated origins such as `https://app.example.com`; `*` allows any. */
 function origins(raw: string | undefined): string[] {
 	const list = (raw ?? "")
@@ -162,6 +199,7 @@ function parseSettings(env: SettingsSource): Settings {
 			`AEC_ALLOWED_IPS must be IPv4/IPv6 addresses or CIDR ranges, comma-separated, not "${allowed.slice(0, 200)}"`,
 		);
 	}
+	const hookUrl = webhookUrl(env.WEBHOOK_URL);
 	return {
 		guardToken,
 		allowUnsigned: env.ALLOW_UNSIGNED === "true",
@@ -187,6 +225,10 @@ function parseSettings(env: SettingsSource): Settings {
 		starrtcProxyUrl: proxyUrl(env.STARRTC_PROXY_URL),
 		starrtcTimeoutMs: integer("STARRTC_PROXY_TIMEOUT_MS", env.STARRTC_PROXY_TIMEOUT_MS, 5000, 100, 15000),
 		console: onOff("CONSOLE", env.CONSOLE),
+		webhookUrl: hookUrl,
+		webhookSecret: webhookSecret(env.WEBHOOK_SECRET, hookUrl),
+		webhookTimeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.WEBHOOK_TIMEOUT_MS, 5000, 100, 15000),
+		eventHistoryDays: integer("EVENT_HISTORY_DAYS", env.EVENT_HISTORY_DAYS, 30, 0, 3650),
 	};
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, it, vi } from "vitest";
 import { ConfigError, readSettings, type SettingsSource } from "../src/config";
 import configSource from "../src/config.ts?raw";
 import { computeSign } from "../src/edge/sign";
+import { TEST_WEBHOOK_SECRET } from "./guard-token";
 import { TEST_GUARD_TOKEN, failure, form, sendWith } from "./helpers";
 
 // docs/operations.md "Configuration": a value out of range makes every callback INTERNAL_ERROR, with the
@@ -38,6 +39,23 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	},
 	STARRTC_PROXY_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
 	CONSOLE: { bad: ["true", "OFF", "no"], good: ["on", "off", "", undefined] },
+	// A set URL needs a secret too: below, "a webhook needs …".
+	WEBHOOK_URL: {
+		bad: ["http://receiver.example/hooks", "http://10.0.0.1/", "ftp://receiver.example/", "receiver.example/hooks", "not a url"],
+		good: [""],
+	},
+	WEBHOOK_SECRET: {
+		bad: [
+			"whsec_",
+			"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+			"whsec_c2hvcnQ=",
+			"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS!",
+			`whsec_${btoa("x".repeat(65))}`,
+		],
+		good: ["", TEST_WEBHOOK_SECRET, `whsec_${btoa("x".repeat(64))}`],
+	},
+	WEBHOOK_TIMEOUT_MS: { bad: ["99", "15001", "5s"], good: ["100", "15000", ""] },
+	EVENT_HISTORY_DAYS: { bad: ["-1", "3651", "30d", "1.5"], good: ["0", "3650", "", undefined] },
 };
 
 /** A signed access validation: answered here whatever the policy, once the settings are read. */
@@ -93,6 +111,26 @@ describe("settings", () => {
 				expect((await validate(variable, value)).body, `${variable}=${JSON.stringify(value)}`).toBe('{"status":"1","data":"e"}');
 			}
 		}
+	});
+
+	it("a webhook needs an https URL (http only on loopback) and a secret; EVENT_HISTORY_DAYS is 30 unless set", ({ expect }) => {
+		const secret = TEST_WEBHOOK_SECRET;
+		for (const url of ["https://receiver.example/hooks", "http://127.0.0.1:9000/", "http://localhost/hooks", "http://[::1]:8080/"]) {
+			expect(read({ WEBHOOK_URL: url, WEBHOOK_SECRET: secret }).webhookUrl, url).toBe(url);
+		}
+		expect(read({ WEBHOOK_URL: "", WEBHOOK_SECRET: secret })).toMatchObject({
+			webhookUrl: undefined,
+			webhookSecret: secret,
+			webhookTimeoutMs: 5000,
+		});
+		const missing = catchError(() => read({ WEBHOOK_URL: "https://receiver.example/hooks" }));
+		expect([(missing as ConfigError).variable, String(missing)]).toEqual([
+			"WEBHOOK_SECRET",
+			"ConfigError: WEBHOOK_SECRET must be set when WEBHOOK_URL is",
+		]);
+		expect([read({}).eventHistoryDays, read({ EVENT_HISTORY_DAYS: "0" }).eventHistoryDays]).toEqual([30, 0]);
+		// A bad secret is never echoed.
+		expect(String(catchError(() => read({ WEBHOOK_SECRET: "whsec_secret-text" })))).not.toContain("secret-text");
 	});
 
 	it("reads each value as the README documents it", ({ expect }) => {

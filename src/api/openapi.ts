@@ -66,13 +66,75 @@ const sent = {
 };
 const message = { msg: { type: "string", description: "at most 8192 bytes of UTF-8" }, digest: { type: "string" } };
 
+/** The webhook messages (docs/webhooks.md): what each type says, for the `webhooks` section. */
+const messageTypes: Record<string, string> = {
+	"group.created":
+		"A group was made (by a callback, the app, or announced once by a group stored before versions were kept): its whole state. `userIds` are its members in join order (this part's), the creator first; `doNotDisturb` is empty",
+	"group.members_added": "Members joined: `userIds`, in join order",
+	"group.members_removed": "Members left or were removed: `userIds`",
+	"group.dnd_on": "`userIds` (one member) turned do-not-disturb on",
+	"group.dnd_off": "`userIds` (one member) turned do-not-disturb off",
+	"group.deleted": "The group was deleted; `userIds` are who were its members. Its id never comes back",
+	"group.imported":
+		"`PUT /v1/groups/{id}` created or replaced the group (`result`): its whole state, which replaces whatever the receiver held. `userIds` in join order (this part's), `doNotDisturb` those of them with DND on",
+};
+const signatureHeaders = [
+	{
+		name: "webhook-id",
+		in: "header",
+		required: true,
+		description: "The message's id: the same on every try; drop a repeat",
+		schema: { type: "string" },
+	},
+	{
+		name: "webhook-timestamp",
+		in: "header",
+		required: true,
+		description: "This try's time, seconds since 1970",
+		schema: { type: "string" },
+	},
+	{
+		name: "webhook-signature",
+		in: "header",
+		required: true,
+		description:
+			"`v1,` and base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` keyed by WEBHOOK_SECRET's bytes after `whsec_` (Standard Webhooks)",
+		schema: { type: "string" },
+	},
+];
+const webhooks = Object.fromEntries(
+	Object.entries(messageTypes).map(([type, description]) => [
+		type,
+		{
+			post: {
+				summary: description,
+				description:
+					"Sent to WEBHOOK_URL for each committed change, one at a time per group in version (and part) order: the next only once this one was answered 2xx. Other answers, time-outs and network errors are tried again with backoff for 3 days, then given up.",
+				parameters: signatureHeaders,
+				requestBody: {
+					required: true,
+					content: {
+						"application/json": {
+							schema: { allOf: [{ $ref: "#/components/schemas/EventMessage" }, { type: "object", properties: { type: { const: type } } }] },
+						},
+					},
+				},
+				responses: {
+					"2XX": { description: "Acknowledged: the group's next message may be sent" },
+					default: { description: "Not acknowledged: sent again later, with the same webhook-id" },
+				},
+			},
+		},
+	]),
+);
+
 export const openApiDocument = {
 	openapi: "3.1.0",
 	info: {
 		title: "starrtc-aec-groups",
 		version: "1",
 		description:
-			"Reads of a StarRTC app's groups. The app's backend uses `Bearer <API_TOKEN>`; an end user uses `Bearer <JWT>` (HS256, signed with USER_TOKEN_SECRET, `sub` = user id, `exp` required) and reads only their own groups and groups they are in.",
+			"Reads and changes of a StarRTC app's groups, and the webhook messages of every change (`webhooks`; docs/webhooks.md). The app's backend uses `Bearer <API_TOKEN>`; an end user uses `Bearer <JWT>` (HS256, signed with USER_TOKEN_SECRET, `sub` = user id, `exp` required) and reads only their own groups and groups they are in.",
 	},
 	components: {
 		securitySchemes: {
@@ -88,6 +150,37 @@ export const openApiDocument = {
 					memberCount: { type: "integer" },
 					version: { type: "integer" },
 					starrtc: { enum: ["off", "pending", "told"], description: "what StarRTC's proxy has been told; the answer never waits for it" },
+				},
+			},
+			EventMessage: {
+				type: "object",
+				description: "A group change as the webhook sends it and the history keeps it (Standard Webhooks body)",
+				required: ["type", "timestamp", "data"],
+				properties: {
+					type: { enum: Object.keys(messageTypes) },
+					timestamp: { type: "string", format: "date-time", description: "when the change committed" },
+					data: {
+						type: "object",
+						required: ["groupId", "version", "part", "parts", "origin", "actor", "userIds"],
+						properties: {
+							groupId: { type: "string" },
+							version: { type: "integer", description: "the group's version right after the change; every part of a change has the same" },
+							part: { type: "integer", minimum: 1, description: "a change concerning more than 500 users comes in parts of 500, in order" },
+							parts: { type: "integer", minimum: 1 },
+							origin: { enum: ["starrtc", "app", "import"], description: "a StarRTC callback, the app's API, or an import" },
+							actor: { type: ["string", "null"], description: "the user whose callback made the change; null for the app and an import" },
+							userIds: { type: "array", items: { type: "string" }, maxItems: 500, description: "the users the change concerns" },
+							name: { type: "string", description: "group.created and group.imported" },
+							creator: { type: "string", description: "group.created and group.imported" },
+							createdAt: { type: "string", format: "date-time", description: "group.created and group.imported" },
+							doNotDisturb: {
+								type: "array",
+								items: { type: "string" },
+								description: "group.created and group.imported: those of userIds with DND on",
+							},
+							result: { enum: ["created", "replaced"], description: "group.imported" },
+						},
+					},
 				},
 			},
 			Error: {
@@ -199,10 +292,80 @@ export const openApiDocument = {
 									lastErrorCurrent: { type: "boolean", description: "true while the latest try failed; false once a later one succeeded" },
 								},
 							},
+							webhook: {
+								type: "object",
+								description: "API token only: what the webhook receiver (WEBHOOK_URL) has been sent of the group",
+								required: ["on", "pending", "givenUp"],
+								properties: {
+									on: { type: "boolean", description: "WEBHOOK_URL is set" },
+									pending: { type: "integer", description: "messages waiting to be acknowledged" },
+									deliveredVersion: { type: "integer", description: "the last version whose every message the receiver acknowledged" },
+									givenUp: {
+										type: "integer",
+										description: "messages given up (not acknowledged within 3 days), marked given_up in the history",
+									},
+									lastError: { type: "string", description: "why the latest failed try failed" },
+									lastErrorAt: { type: "integer", description: "when it failed, ms since 1970" },
+									lastErrorCurrent: { type: "boolean", description: "true while the latest try failed; false once a later one succeeded" },
+								},
+							},
 						},
 					}),
 					...refusals,
 					"404": { ...error, description: "UNKNOWN_GROUP" },
+				},
+			},
+		},
+		"/v1/groups/{groupId}/events": {
+			get: {
+				summary:
+					"The group's messages (the webhook's), oldest first, kept EVENT_HISTORY_DAYS; a page holds at most `limit` and about 1 MiB",
+				security: appOnly,
+				parameters: [
+					groupId,
+					{
+						name: "after",
+						in: "query",
+						required: false,
+						description: "Start after this version (default 0: from the oldest kept)",
+						schema: { type: "integer", minimum: 0 },
+					},
+					limit,
+					cursor,
+				],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["groupId", "version", "events"],
+						properties: {
+							groupId: { type: "string" },
+							version: { type: "integer", description: "the group's version now" },
+							next: { type: "string" },
+							events: {
+								type: "array",
+								items: {
+									allOf: [
+										{ $ref: "#/components/schemas/EventMessage" },
+										{
+											type: "object",
+											required: ["id"],
+											properties: {
+												id: { type: "string", description: "its webhook-id" },
+												webhook: {
+													enum: ["pending", "delivered", "given_up"],
+													description: "absent for a message written while WEBHOOK_URL was unset",
+												},
+											},
+										},
+									],
+								},
+							},
+						},
+					}),
+					"400": { ...error, description: "BAD_REQUEST: a malformed id, after, limit or cursor" },
+					"401": { ...error, description: "TOKEN_*" },
+					"403": { ...error, description: "FORBIDDEN: a user token" },
+					"404": { ...error, description: "UNKNOWN_GROUP (never created, or deleted: its history goes with it)" },
 				},
 			},
 		},
@@ -314,4 +477,5 @@ export const openApiDocument = {
 			get: { summary: "This document", security: [], responses: { "200": json({ type: "object" }) } },
 		},
 	},
+	webhooks,
 };

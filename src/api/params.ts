@@ -39,3 +39,14 @@ export function userIdsField(value: unknown, name = "userIds"): string[] {
 	for (const item of value) ids.add(userIdParam(typeof item === "string" ? item : "", `an id in ${name}`));
 	return [...ids];
 }
+
+/** The largest version a query names: versions of 2^37 and more would not fit a history cursor. */
+const MAX_VERSION = 2 ** 37 - 1;
+
+/** A group version in a query (`after`): absent, or an integer from 0. */
+export function versionParam(text: string | undefined, name: string): number | undefined {
+	if (text === undefined) return undefined;
+	if (!/^\d{1,12}$/.test(text) || Number(text) > MAX_VERSION)
+		throw badRequest(`${name} must be a version: an integer from 0 to ${MAX_VERSION}`);
+	return Number(text);
+}

@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Settings, SettingsSource } from "../config";
+import { HISTORY_CURSOR, seqOfCursor } from "../events/history";
 import { callObject } from "../group/rpc";
 import type { Outcome } from "../protocol/errors";
 import { parseGroupId, parseUserId } from "../protocol/ids";
@@ -8,7 +9,7 @@ import { USER_GROUPS_CURSOR } from "../user-index/user-index";
 import type { Caller } from "./auth";
 import type { ApiEnv } from "./env";
 import { ApiError, ApiFailure, fromGroup, fromGroupFailure } from "./errors";
-import { MAX_LIMIT, cursorParam, groupIdParam, iso, limitParam, userIdParam } from "./params";
+import { MAX_LIMIT, cursorParam, groupIdParam, iso, limitParam, userIdParam, versionParam } from "./params";
 
 /** A member page's cursor: the join number of the last member seen. */
 const MEMBER_CURSOR = /^\d{1,16}$/;
@@ -66,9 +67,30 @@ reads.get("/v1/users/:userId/groups", async (c) => {
 reads.get("/v1/groups/:groupId", async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	const reader = groupReader(c.var.caller);
-	const { starrtc, ...info } = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).describe(reader)));
-	// What StarRTC was told, and the proxy's errors, are the app's business: its token only.
-	return c.json({ ...info, createdAt: iso(info.createdAt), ...(c.var.caller.kind === "app" ? { starrtc } : {}) });
+	const { starrtc, webhook, ...info } = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).describe(reader)));
+	// What StarRTC and the webhook receiver were sent, and their errors, are the app's business: its token only.
+	return c.json({ ...info, createdAt: iso(info.createdAt), ...(c.var.caller.kind === "app" ? { starrtc, webhook } : {}) });
+});
+
+/**
+ * The group's messages (docs/webhooks.md), oldest first: after a version
+ * (`after`), or after the `next` of a previous page (`cursor`). The app's only.
+ */
+reads.get("/v1/groups/:groupId/events", async (c) => {
+	const groupId = groupIdParam(c.req.param("groupId"));
+	const limit = limitParam(c.req.query("limit"));
+	const cursor = cursorParam(c.req.query("cursor"), HISTORY_CURSOR);
+	const after = versionParam(c.req.query("after"), "after");
+	if (c.var.caller.kind === "user") throw new ApiFailure(ApiError.Forbidden, "a group's history is for the app's backend (API_TOKEN) only");
+	if (c.var.caller.kind === "anonymous") throw new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
+	const from = cursor === undefined ? undefined : seqOfCursor(cursor);
+	if (cursor !== undefined && from === undefined) throw new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned");
+	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).history(limit, after, from)));
+	// The messages are stored as the JSON they were sent as: joined, not parsed again.
+	const next = page.next === undefined ? "" : `,"next":${JSON.stringify(page.next)}`;
+	return c.body(`{"groupId":"${groupId}","version":${page.version},"events":[${page.items.join(",")}]${next}}`, 200, {
+		"Content-Type": "application/json",
+	});
 });
 
 reads.get("/v1/groups/:groupId/members", async (c) => {

@@ -2,9 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { readSettings } from "../config";
 import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
+import { WebhookDelivery } from "../events/delivery";
+import { EventLog, afterVersion } from "../events/history";
+import { EventType, type GroupEvent, messagesOf } from "../events/messages";
 import { type StarRtcNews, wholeState } from "../starrtc/calls";
+import { StarRtcDelivery } from "../starrtc/delivery";
 import { callProxy } from "../starrtc/proxy";
 import { tellStarRtc } from "../starrtc/teller";
+import { IndexDelivery } from "../user-index/delivery";
 import { Membership, type MemberState, type Page } from "../user-index/membership";
 import {
 	type Group,
@@ -23,7 +28,18 @@ import {
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
 import { GroupStorage } from "./storage";
-import type { GroupInfo, GroupInit, GroupState, ImportResult, ImportedGroup, Member, MemberView, Origin, ReplayGuard } from "./types";
+import type {
+	GroupInfo,
+	GroupInit,
+	GroupState,
+	ImportResult,
+	ImportedGroup,
+	Member,
+	MemberView,
+	Origin,
+	ReplayGuard,
+	WebhookReport,
+} from "./types";
 
 /** A change's news for StarRTC: only the app's changes; StarRTC made the others itself. */
 const told = (origin: Origin, news: StarRtcNews): StarRtcNews | undefined => (origin === "app" ? news : undefined);
@@ -34,16 +50,30 @@ const memberStates = (group: Group): MemberState[] =>
 
 const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group (never created, or deleted)");
 
+/** The whole group, for the messages that carry it (group.created, group.imported). */
+const whole = (group: Group) => ({
+	name: group.name,
+	creator: group.creator,
+	createdAt: group.createdAt,
+	doNotDisturb: group.doNotDisturb,
+});
+/** Who asked, as a message names them: a callback's requester; nobody for the app. */
+const actorOf = (origin: Origin, requester: string): string | null => (origin === "starrtc" ? requester : null);
+
 /**
  * One group, named by its groupId. Every method runs without an `await` between
  * reading and writing, so calls on one group never interleave, and each change is
- * one SQLite transaction: the change, its new version and the outbox rows that
- * tell the user index (and StarRTC, for the app's changes), all or nothing. The
- * alarm delivers the outbox afterwards.
+ * one SQLite transaction: the change, its new version, its message for the
+ * app's backend (webhook and history) and the outbox rows that tell the user
+ * index (and StarRTC, for the app's changes), all or nothing. The outbox
+ * delivers them afterwards.
  */
 export class GroupObject extends DurableObject<Env> {
 	readonly #storage: GroupStorage;
 	readonly #outbox: Outbox;
+	readonly #index: IndexDelivery;
+	readonly #starrtc: StarRtcDelivery;
+	readonly #events: EventLog;
 	readonly #replays: ReplayCache;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
@@ -54,7 +84,18 @@ export class GroupObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.#storage = new GroupStorage(ctx.storage.sql);
 		this.#replays = new ReplayCache(ctx.storage);
-		this.#outbox = new Outbox(ctx, env, (news) => this.#tellStarRtc(news));
+		const sql = ctx.storage.sql;
+		this.#index = new IndexDelivery(sql, env);
+		this.#starrtc = new StarRtcDelivery(sql, (news) => this.#tellStarRtc(news));
+		this.#events = new EventLog(sql);
+		const webhook = new WebhookDelivery(
+			this.#events,
+			env,
+			() => this.ctx.id.name ?? "",
+			() => this.#load() === null,
+		);
+		// Every destination outside the group; the registry (issue 23) joins this list.
+		this.#outbox = new Outbox(ctx, [this.#index, this.#starrtc, webhook]);
 		// A read: an object for a never-created group must leave no storage behind.
 		this.#hasTables = this.#storage.hasTables();
 		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
@@ -74,7 +115,14 @@ export class GroupObject extends DurableObject<Env> {
 			}
 			const group = newGroup(init, Date.now());
 			const states = init.members.map((id) => [id, Membership.In] as const);
-			this.#commit(group, () => this.#storeWhole(group), states, { news: told(init.origin, { op: "create" }) });
+			const event: GroupEvent = {
+				type: EventType.Created,
+				origin: init.origin,
+				actor: actorOf(init.origin, init.creator),
+				userIds: [...group.members.keys()],
+				whole: whole(group),
+			};
+			this.#commit(group, () => this.#storeWhole(group), states, event, { news: told(init.origin, { op: "create" }) });
 			this.#group = group;
 			return ok(undefined);
 		});
@@ -91,7 +139,7 @@ export class GroupObject extends DurableObject<Env> {
 	addMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#callback(replay, sync, (group) => {
 			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
-			return permit(group, requester, permissions.add) ?? this.#add(group, users, limit, "starrtc", replay);
+			return permit(group, requester, permissions.add) ?? this.#add(group, users, limit, "starrtc", requester, replay);
 		});
 	}
 
@@ -105,7 +153,7 @@ export class GroupObject extends DurableObject<Env> {
 			// Anyone may remove themselves.
 			const others = users.some((id) => id !== requester);
 			const denied = others ? permit(group, requester, readSettings(this.env).permissions.remove) : undefined;
-			return denied ?? this.#remove(group, users, "starrtc", replay);
+			return denied ?? this.#remove(group, users, "starrtc", requester, replay);
 		});
 	}
 
@@ -113,7 +161,7 @@ export class GroupObject extends DurableObject<Env> {
 	setDoNotDisturb(requester: string, on: boolean, sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#callback(replay, sync, (group) => {
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-			return this.#setDnd(group, requester, on, "starrtc", replay);
+			return this.#setDnd(group, requester, on, "starrtc", requester, replay);
 		});
 	}
 
@@ -128,7 +176,7 @@ export class GroupObject extends DurableObject<Env> {
 			if (!group) return unknownGroup();
 			const denied = permit(group, requester, readSettings(this.env).permissions.delete);
 			if (denied) return denied;
-			this.#delete(group, "starrtc");
+			this.#delete(group, "starrtc", requester);
 			return ok(Answer.done());
 		});
 	}
@@ -137,25 +185,27 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Adds who is not a member yet. */
 	appAddMembers(users: readonly string[]): Outcome<GroupState> {
-		return this.#appChange((group) => this.#add(group, users, readSettings(this.env).maxGroupMembers, "app"));
+		return this.#appChange((group) => this.#add(group, users, readSettings(this.env).maxGroupMembers, "app", ""));
 	}
 
 	/** Removes who is a member; never the creator. */
 	appRemoveMembers(users: readonly string[]): Outcome<GroupState> {
 		return this.#appChange((group) =>
-			users.includes(group.creator) ? fail(ErrorCode.RemoveCreator, "the creator cannot be removed") : this.#remove(group, users, "app"),
+			users.includes(group.creator)
+				? fail(ErrorCode.RemoveCreator, "the creator cannot be removed")
+				: this.#remove(group, users, "app", ""),
 		);
 	}
 
 	/** Sets or clears a member's DND. */
 	appSetDoNotDisturb(userId: string, on: boolean): Outcome<GroupState> {
 		return this.#appChange((group) =>
-			group.members.has(userId) ? this.#setDnd(group, userId, on, "app") : fail(ErrorCode.NotAMember, `${userId} is not a member`),
+			group.members.has(userId) ? this.#setDnd(group, userId, on, "app", "") : fail(ErrorCode.NotAMember, `${userId} is not a member`),
 		);
 	}
 
 	appDeleteGroup(): Outcome<GroupState> {
-		return this.#appChange((group) => this.#delete(group, "app"));
+		return this.#appChange((group) => this.#delete(group, "app", ""));
 	}
 
 	/** Sends StarRTC's proxy the whole state now (before a message to a group groupServer does not hold). */
@@ -185,7 +235,15 @@ export class GroupObject extends DurableObject<Env> {
 			if (existing && !overwrite) return ok({ result: "conflict", version: existing.version });
 			const leaving = existing ? [...existing.members.keys()].filter((id) => !group.members.has(id)) : [];
 			const states = [...memberStates(group), ...leaving.map((id) => [id, Membership.Out] as const)];
-			this.#commit(group, () => this.#storeWhole(group), states);
+			const event: GroupEvent = {
+				type: EventType.Imported,
+				origin: "import",
+				actor: null,
+				userIds: [...group.members.keys()],
+				whole: whole(group),
+				result: existing ? "replaced" : "created",
+			};
+			this.#commit(group, () => this.#storeWhole(group), states, event);
 			this.#group = group;
 			return ok({ result: existing ? "replaced" : "created", version: group.version });
 		});
@@ -204,8 +262,23 @@ export class GroupObject extends DurableObject<Env> {
 			const group = this.#readable(reader);
 			if (!group.ok) return group;
 			const { groupId, name, creator, createdAt, members, version } = group.value;
-			const starrtc = { proxy: readSettings(this.env).starrtcProxyUrl !== undefined, ...this.#outbox.starRtcStatus() };
-			return ok({ groupId, name, creator, createdAt, memberCount: members.size, version, starrtc });
+			const starrtc = { proxy: readSettings(this.env).starrtcProxyUrl !== undefined, ...this.#starrtc.status() };
+			const webhook: WebhookReport = { on: readSettings(this.env).webhookUrl !== undefined, ...this.#events.status() };
+			return ok({ groupId, name, creator, createdAt, memberCount: members.size, version, starrtc, webhook });
+		});
+	}
+
+	/**
+	 * The group's messages, oldest first, `limit` at a time (and at most about
+	 * 1 MiB): after `after` (a version), or after `cursor` (a page's `next`).
+	 * The app's only: a deleted group's history is gone with it.
+	 */
+	history(limit: number, after?: number, cursor?: number): Outcome<Page<string> & { version: number }> {
+		return this.#guarded(() => {
+			const group = this.#readable();
+			if (!group.ok) return group;
+			const page = this.#events.page(cursor ?? afterVersion(after ?? 0), limit);
+			return ok({ ...page, version: group.value.version });
 		});
 	}
 
@@ -257,72 +330,84 @@ export class GroupObject extends DurableObject<Env> {
 	#state(group: Group): GroupState {
 		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
 		const memberCount = this.#group ? group.members.size : 0;
-		const starrtc = !proxy ? "off" : this.#outbox.starRtcStatus().pending ? "pending" : "told";
+		const starrtc = !proxy ? "off" : this.#starrtc.status().pending ? "pending" : "told";
 		return { groupId: group.groupId, memberCount, version: group.version, starrtc };
 	}
 
-	#add(group: Group, users: readonly string[], limit: number, origin: Origin, replay?: ReplayGuard): Outcome<void> {
+	#add(group: Group, users: readonly string[], limit: number, origin: Origin, requester: string, replay?: ReplayGuard): Outcome<void> {
 		const joining = users.filter((id) => !group.members.has(id));
 		if (group.members.size + joining.length > limit) {
 			return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
 		}
 		if (!joining.length) return ok(this.#replays.remember(replay));
 		const states = joining.map((id) => [id, Membership.In] as const);
-		this.#commit(group, () => this.#storage.addMembers(joining, group.nextJoin), states, {
+		const event: GroupEvent = { type: EventType.MembersAdded, origin, actor: actorOf(origin, requester), userIds: joining };
+		this.#commit(group, () => this.#storage.addMembers(joining, group.nextJoin), states, event, {
 			news: told(origin, { op: "members", users: joining }),
 			replay,
 		});
 		return ok(join(group, joining));
 	}
 
-	#remove(group: Group, users: readonly string[], origin: Origin, replay?: ReplayGuard): Outcome<void> {
+	#remove(group: Group, users: readonly string[], origin: Origin, requester: string, replay?: ReplayGuard): Outcome<void> {
 		const leaving = users.filter((id) => group.members.has(id));
 		if (!leaving.length) return ok(this.#replays.remember(replay));
 		const states = leaving.map((id) => [id, Membership.Out] as const);
-		this.#commit(group, () => this.#storage.removeMembers(leaving), states, {
+		const event: GroupEvent = { type: EventType.MembersRemoved, origin, actor: actorOf(origin, requester), userIds: leaving };
+		this.#commit(group, () => this.#storage.removeMembers(leaving), states, event, {
 			news: told(origin, { op: "members", users: leaving }),
 			replay,
 		});
 		return ok(leave(group, leaving));
 	}
 
-	#setDnd(group: Group, userId: string, on: boolean, origin: Origin, replay?: ReplayGuard): Outcome<void> {
+	#setDnd(group: Group, userId: string, on: boolean, origin: Origin, requester: string, replay?: ReplayGuard): Outcome<void> {
 		if (group.doNotDisturb.has(userId) === on) return ok(this.#replays.remember(replay));
 		const states = [[userId, on ? Membership.InWithDnd : Membership.In] as const];
-		this.#commit(group, () => this.#storage.setDoNotDisturb(userId, on), states, {
+		const type = on ? EventType.DndOn : EventType.DndOff;
+		const event: GroupEvent = { type, origin, actor: actorOf(origin, requester), userIds: [userId] };
+		this.#commit(group, () => this.#storage.setDoNotDisturb(userId, on), states, event, {
 			news: told(origin, { op: "dnd", users: [userId] }),
 			replay,
 		});
 		return ok(setDoNotDisturb(group, userId, on));
 	}
 
-	#delete(group: Group, origin: Origin): Outcome<void> {
+	#delete(group: Group, origin: Origin, requester: string): Outcome<void> {
 		const states = [...group.members.keys()].map((id) => [id, Membership.Out] as const);
-		this.#commit(group, () => this.#storage.erase(), states, { news: told(origin, { op: "delete" }), deleted: true });
+		const event: GroupEvent = { type: EventType.Deleted, origin, actor: actorOf(origin, requester), userIds: [...group.members.keys()] };
+		this.#commit(group, () => this.#storage.erase(), states, event, { news: told(origin, { op: "delete" }), deleted: true });
 		this.#group = null;
 		return ok(undefined);
 	}
 
 	/**
-	 * The one transaction rule: the change, the group's next version, and the
-	 * outbox rows it implies (the new state of every user it touched, for the
-	 * user index; an app change's news, for StarRTC), all or nothing.
+	 * The one transaction rule: the change, the group's next version, its
+	 * messages (for the webhook and the history), and the outbox rows it implies
+	 * (the new state of every user it touched, for the user index; an app
+	 * change's news, for StarRTC), all or nothing.
 	 */
 	#commit(
 		group: Group,
 		write: () => void,
 		users: readonly MemberState[],
+		event: GroupEvent,
 		{ news, deleted = false, replay }: { news?: StarRtcNews; deleted?: boolean; replay?: ReplayGuard } = {},
 	): void {
 		const version = group.version + 1;
-		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
+		const { starrtcProxyUrl, webhookUrl, eventHistoryDays } = readSettings(this.env);
+		const hook = webhookUrl !== undefined;
 		this.ctx.storage.transactionSync(() => {
 			write();
 			if (replay) this.#replays.record(replay);
-			if (news && proxy) this.#outbox.tellStarRtc(version, news);
+			if (news && starrtcProxyUrl !== undefined) this.#starrtc.tell(version, news);
 			this.#storage.setVersion(version);
 			const { groupId, name, creator } = group;
-			this.#outbox.tellIndex({ groupId, version, at: Date.now(), name, creator, deleted }, users);
+			const at = Date.now();
+			// Without a webhook, a message nobody may read (no history kept, or the group gone) is not written at all.
+			if (hook || (eventHistoryDays > 0 && !deleted)) this.#events.record(messagesOf(groupId, version, at, event), hook);
+			this.#events.prune(at, eventHistoryDays, deleted);
+			this.#index.tell({ groupId, version, at, name, creator, deleted }, users);
 		});
 		group.version = version;
 		this.#outbox.kick();
@@ -359,8 +444,17 @@ export class GroupObject extends DurableObject<Env> {
 		const stored = this.#storage.read();
 		if (!stored) return null;
 		const group: Group = { ...stored, version: stored.version ?? 0 };
-		// A group made before the user index existed tells it everything once.
-		if (stored.version === undefined) this.#commit(group, () => {}, memberStates(group));
+		// A group made before the user index existed tells it (and the app's backend) everything once.
+		if (stored.version === undefined) {
+			const event: GroupEvent = {
+				type: EventType.Created,
+				origin: "starrtc",
+				actor: null,
+				userIds: [...group.members.keys()],
+				whole: whole(group),
+			};
+			this.#commit(group, () => {}, memberStates(group), event);
+		}
 		return group;
 	}
 

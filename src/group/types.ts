@@ -1,4 +1,5 @@
-import type { StarRtcStatus } from "./outbox";
+import type { WebhookStatus } from "../events/history";
+import type { StarRtcStatus } from "../starrtc/delivery";
 
 /** What the id counter hands over when it has minted an id for a new group. */
 export interface GroupInit {
@@ -57,6 +58,12 @@ export interface StarRtcReport extends StarRtcStatus {
 	readonly proxy: boolean;
 }
 
+/** What the app's webhook receiver has been sent of the group, for `GET /v1/groups/{id}`. */
+export interface WebhookReport extends WebhookStatus {
+	/** WEBHOOK_URL is set. */
+	readonly on: boolean;
+}
+
 /** A group as the API describes it. */
 export interface GroupInfo {
 	readonly groupId: string;
@@ -67,6 +74,7 @@ export interface GroupInfo {
 	/** Bumped by every change; what the user index has seen is at most this. */
 	readonly version: number;
 	readonly starrtc: StarRtcReport;
+	readonly webhook: WebhookReport;
 }
 
 /** A member as the API lists them. */

@@ -91,7 +91,7 @@ describe("/v1 reads", () => {
 		expect(Date.parse(String(info.createdAt))).toBeGreaterThan(Date.now() - 60_000);
 		// What StarRTC was told is the app's business: a member's token reads the rest, without it.
 		const asMember = await read(`/v1/groups/${id}`, await asUser("v1-bob"));
-		expect(asMember.json).toEqual({ ...info, starrtc: undefined });
+		expect(asMember.json).toEqual({ ...info, starrtc: undefined, webhook: undefined });
 		expect(asMember.text).not.toContain("starrtc");
 		expect(errorCode(await read("/v1/groups/987654321", asApp))).toBe("UNKNOWN_GROUP");
 		expect((await read("/v1/groups/987654321", asApp)).status).toBe(404);

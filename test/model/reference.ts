@@ -110,6 +110,8 @@ export interface ModelOptions {
 	/** Check the reads after every `readsEvery`-th step and after the last (1: after every step). */
 	readonly readsEvery?: number;
 	readonly proxy?: StubProxy;
+	/** Runs after each sequence, with the model as the sequence left it (test/events/model.test.ts: the webhook receiver's copy). */
+	readonly afterSequence?: (model: ReferenceModel) => Promise<void>;
 }
 
 const ACTIONS = {
@@ -508,6 +510,7 @@ export function modelProperty(policy: Policy, coverage: Coverage, options: Model
 			await model.check(index, step.evictFirst || index === sequenceSteps.length - 1);
 			if (readsEvery && (index % readsEvery === readsEvery - 1 || index === sequenceSteps.length - 1)) await model.checkReads(index);
 		}
+		await options.afterSequence?.(model);
 	});
 }
 
