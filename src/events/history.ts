@@ -129,7 +129,7 @@ export class EventLog {
 			.toArray()[0];
 		if (!row) return undefined;
 		// The body begins {"type":…,"timestamp":…,"data":{"groupId":…,"version":…,"part":…,"parts":…: no need to parse it all.
-		const parts = Number(/"parts":(\d+)/.exec(row.body.slice(0, 200))?.[1] ?? 1);
+		const parts = Number(row.body.slice(0, 200).match(/"parts":(\d+)/)?.[1] ?? 1);
 		return { ...row, version: Math.floor(row.seq / PART_BITS), part: row.seq % PART_BITS, parts };
 	}
 
