@@ -118,7 +118,8 @@ export function memberPage(group: Group, limit: number, after: number): Page<Mem
 
 /** An imported group as it would be stored: the creator first, DND only for members. */
 export function fromImport(imported: ImportedGroup, existing: Group | null): Group {
-	const members = [imported.creator, ...imported.members.filter((id) => id !== imported.creator)];
+	const ids = [imported.creator, ...imported.members.filter((id) => id !== imported.creator)];
+	const members = new Map(ids.map((id, joined) => [id, joined]));
 	return {
 		groupId: imported.groupId,
 		creator: imported.creator,
@@ -126,9 +127,10 @@ export function fromImport(imported: ImportedGroup, existing: Group | null): Gro
 		createdAt: imported.createdAt,
 		createKey: existing?.createKey ?? `import:${imported.groupId}`,
 		version: existing?.version ?? 0,
-		members: new Map(members.map((id, joined) => [id, joined])),
-		doNotDisturb: new Set(imported.doNotDisturb.filter((id) => members.includes(id))),
-		nextJoin: members.length,
+		members,
+		// Looked up in the map: a 20,000-member import would scan the list once per DND id.
+		doNotDisturb: new Set(imported.doNotDisturb.filter((id) => members.has(id))),
+		nextJoin: ids.length,
 	};
 }
 
