@@ -27,6 +27,14 @@ export interface Change {
 	readonly apply?: (group: Group) => void;
 }
 
+/** Who made a change: a callback's requester (StarRTC applied it already), or the app (nobody named; StarRTC must be told). */
+export interface Author {
+	readonly origin: Origin;
+	readonly actor: string | null;
+}
+export const theApp: Author = { origin: "app", actor: null };
+export const by = (requester: string): Author => ({ origin: "starrtc", actor: requester });
+
 /** Who is in, as a change that writes the whole group tells the user index. */
 const everyone = (group: Group): MemberState[] =>
 	[...group.members.keys()].map((id) => [id, group.doNotDisturb.has(id) ? Membership.InWithDnd : Membership.In]);
@@ -39,17 +47,15 @@ const whole = (group: Group) => ({
 	doNotDisturb: group.doNotDisturb,
 });
 
-/** Who asked, as a message names them: a callback's requester; nobody for the app. */
-const actorOf = (origin: Origin, requester: string): string | null => (origin === "starrtc" ? requester : null);
-
 /** A change's news for StarRTC: only the app's changes. */
 const told = (origin: Origin, news: StarRtcNews): StarRtcNews | undefined => (origin === "app" ? news : undefined);
 
+/** A new group; the creator is the one who asked. */
 export function creation(group: Group, origin: Origin): Change {
 	const event: GroupEvent = {
 		type: EventType.Created,
 		origin,
-		actor: actorOf(origin, group.creator),
+		actor: origin === "starrtc" ? group.creator : null,
 		userIds: [...group.members.keys()],
 		whole: whole(group),
 	};
@@ -57,13 +63,7 @@ export function creation(group: Group, origin: Origin): Change {
 }
 
 /** Who is not a member yet joins, within `limit`; undefined when all are in already. */
-export function addition(
-	group: Group,
-	users: readonly string[],
-	limit: number,
-	origin: Origin,
-	requester: string,
-): Outcome<Change | undefined> {
+export function addition(group: Group, users: readonly string[], limit: number, { origin, actor }: Author): Outcome<Change | undefined> {
 	const joining = users.filter((id) => !group.members.has(id));
 	if (group.members.size + joining.length > limit) {
 		return fail(ErrorCode.GroupFull, `${group.members.size} + ${joining.length} members is over the limit ${limit}`);
@@ -73,43 +73,43 @@ export function addition(
 	return ok({
 		write: (storage) => storage.addMembers(joining, firstJoin),
 		users: joining.map((id) => [id, Membership.In] as const),
-		event: { type: EventType.MembersAdded, origin, actor: actorOf(origin, requester), userIds: joining },
+		event: { type: EventType.MembersAdded, origin, actor, userIds: joining },
 		news: told(origin, { op: "members", users: joining }),
 		apply: (g) => join(g, joining),
 	});
 }
 
 /** Who is a member leaves; undefined when none is. The caller has kept the creator out. */
-export function removal(group: Group, users: readonly string[], origin: Origin, requester: string): Change | undefined {
+export function removal(group: Group, users: readonly string[], { origin, actor }: Author): Change | undefined {
 	const leaving = users.filter((id) => group.members.has(id));
 	if (!leaving.length) return undefined;
 	return {
 		write: (storage) => storage.removeMembers(leaving),
 		users: leaving.map((id) => [id, Membership.Out] as const),
-		event: { type: EventType.MembersRemoved, origin, actor: actorOf(origin, requester), userIds: leaving },
+		event: { type: EventType.MembersRemoved, origin, actor, userIds: leaving },
 		news: told(origin, { op: "members", users: leaving }),
 		apply: (g) => leave(g, leaving),
 	};
 }
 
 /** A member's DND set or cleared; undefined when it already is so. */
-export function dndChange(group: Group, userId: string, on: boolean, origin: Origin, requester: string): Change | undefined {
+export function dndChange(group: Group, userId: string, on: boolean, { origin, actor }: Author): Change | undefined {
 	if (group.doNotDisturb.has(userId) === on) return undefined;
 	return {
 		write: (storage) => storage.setDoNotDisturb(userId, on),
 		users: [[userId, on ? Membership.InWithDnd : Membership.In]],
-		event: { type: on ? EventType.DndOn : EventType.DndOff, origin, actor: actorOf(origin, requester), userIds: [userId] },
+		event: { type: on ? EventType.DndOn : EventType.DndOff, origin, actor, userIds: [userId] },
 		news: told(origin, { op: "dnd", users: [userId] }),
 		apply: (g) => setDoNotDisturb(g, userId, on),
 	};
 }
 
-export function deletion(group: Group, origin: Origin, requester: string): Change {
+export function deletion(group: Group, { origin, actor }: Author): Change {
 	const members = [...group.members.keys()];
 	return {
 		write: (storage) => storage.erase(),
 		users: members.map((id) => [id, Membership.Out] as const),
-		event: { type: EventType.Deleted, origin, actor: actorOf(origin, requester), userIds: members },
+		event: { type: EventType.Deleted, origin, actor, userIds: members },
 		news: told(origin, { op: "delete" }),
 		deleted: true,
 	};

@@ -9,7 +9,7 @@ import { StarRtcDelivery } from "../starrtc/delivery";
 import { resync, starRtcSender } from "../starrtc/teller";
 import { IndexDelivery } from "../user-index/delivery";
 import type { Page } from "../user-index/membership";
-import { addition, type Change, catchUp, creation, deletion, dndChange, importation, removal } from "./changes";
+import { addition, by, type Change, catchUp, creation, deletion, dndChange, importation, removal, theApp } from "./changes";
 import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, starRtcView } from "./group";
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
@@ -98,7 +98,7 @@ export class GroupObject extends DurableObject<Env> {
 	addMembers(requester: string, users: readonly string[], sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#callback(replay, sync, (group) => {
 			const { permissions, maxGroupMembers: limit } = readSettings(this.env);
-			return permit(group, requester, permissions.add) ?? addition(group, users, limit, "starrtc", requester);
+			return permit(group, requester, permissions.add) ?? addition(group, users, limit, by(requester));
 		});
 	}
 
@@ -112,7 +112,7 @@ export class GroupObject extends DurableObject<Env> {
 			// Anyone may remove themselves.
 			const others = users.some((id) => id !== requester);
 			const denied = others ? permit(group, requester, readSettings(this.env).permissions.remove) : undefined;
-			return denied ?? ok(removal(group, users, "starrtc", requester));
+			return denied ?? ok(removal(group, users, by(requester)));
 		});
 	}
 
@@ -120,7 +120,7 @@ export class GroupObject extends DurableObject<Env> {
 	setDoNotDisturb(requester: string, on: boolean, sync: boolean, replay?: ReplayGuard): Outcome<Answer> {
 		return this.#callback(replay, sync, (group) => {
 			if (!group.members.has(requester)) return fail(ErrorCode.NotAMember, "only a member can change their DND");
-			return ok(dndChange(group, requester, on, "starrtc", requester));
+			return ok(dndChange(group, requester, on, by(requester)));
 		});
 	}
 
@@ -135,7 +135,7 @@ export class GroupObject extends DurableObject<Env> {
 			if (!group) return unknownGroup();
 			const denied = permit(group, requester, readSettings(this.env).permissions.delete);
 			if (denied) return denied;
-			this.#commit(group, deletion(group, "starrtc", requester));
+			this.#commit(group, deletion(group, by(requester)));
 			return ok(Answer.done());
 		});
 	}
@@ -144,25 +144,25 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Adds who is not a member yet. */
 	appAddMembers(users: readonly string[]): Outcome<GroupState> {
-		return this.#appChange((group) => addition(group, users, readSettings(this.env).maxGroupMembers, "app", ""));
+		return this.#appChange((group) => addition(group, users, readSettings(this.env).maxGroupMembers, theApp));
 	}
 
 	/** Removes who is a member; never the creator. */
 	appRemoveMembers(users: readonly string[]): Outcome<GroupState> {
 		return this.#appChange((group) =>
-			users.includes(group.creator) ? fail(ErrorCode.RemoveCreator, "the creator cannot be removed") : ok(removal(group, users, "app", "")),
+			users.includes(group.creator) ? fail(ErrorCode.RemoveCreator, "the creator cannot be removed") : ok(removal(group, users, theApp)),
 		);
 	}
 
 	/** Sets or clears a member's DND. */
 	appSetDoNotDisturb(userId: string, on: boolean): Outcome<GroupState> {
 		return this.#appChange((group) =>
-			group.members.has(userId) ? ok(dndChange(group, userId, on, "app", "")) : fail(ErrorCode.NotAMember, `${userId} is not a member`),
+			group.members.has(userId) ? ok(dndChange(group, userId, on, theApp)) : fail(ErrorCode.NotAMember, `${userId} is not a member`),
 		);
 	}
 
 	appDeleteGroup(): Outcome<GroupState> {
-		return this.#appChange((group) => ok(deletion(group, "app", "")));
+		return this.#appChange((group) => ok(deletion(group, theApp)));
 	}
 
 	/** Sends StarRTC's proxy the whole state now (before a message to a group groupServer does not hold). */

@@ -87,6 +87,8 @@ describe("/v1 reads", () => {
 			memberCount: 2,
 			version: 1,
 			starrtc: { proxy: false, pending: false },
+			// No WEBHOOK_URL either: the delivery state says so.
+			webhook: { on: false },
 		});
 		expect(Date.parse(String(info.createdAt))).toBeGreaterThan(Date.now() - 60_000);
 		// What StarRTC was told is the app's business: a member's token reads the rest, without it.

@@ -52,6 +52,14 @@ describe("group actions answer exactly as protocol.md shows", () => {
 		);
 	});
 
+	it("a member removed with DND on leaves ignoreList too, even when the lists were built just before", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice", "bob", "carol"]);
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "bob", groupId: id });
+		expect(await syncAll(id)).toBe(roster("alice,bob,carol", "bob"));
+		await post({ action: "AEC_GROUP_REMOVE_USER", userId: "alice", groupId: id, removeUsers: "bob" });
+		expect(await syncAll(id)).toBe(roster("alice,carol"));
+	});
+
 	it("AEC_GROUP_DEL answers done", async ({ expect }) => {
 		const id = await createGroup("alice", ["alice", "bob"]);
 		expect((await post({ action: "AEC_GROUP_DEL", userId: "alice", groupId: id })).body).toBe(DONE);

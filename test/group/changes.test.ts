@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import { EventType } from "../../src/events/messages";
-import { addition, catchUp, creation, deletion, dndChange, importation, removal } from "../../src/group/changes";
+import { addition, by, catchUp, creation, deletion, dndChange, importation, removal, theApp } from "../../src/group/changes";
 import { fromImport, type Group, newGroup } from "../../src/group/group";
 import type { GroupStorage } from "../../src/group/storage";
 import { ErrorCode } from "../../src/protocol/errors";
@@ -29,11 +29,11 @@ function writes(write: ((storage: GroupStorage) => void) | undefined): string[] 
 describe("addition", () => {
 	it("takes only who is not in yet, numbering them after the last join, and tells StarRTC only of an app change", ({ expect }) => {
 		const g = group();
-		const app = addition(g, ["bob", "dave", "erin"], 10, "app", "");
+		const app = addition(g, ["bob", "dave", "erin"], 10, theApp);
 		expect(app.ok && app.value && writes(app.value.write)).toEqual(['addMembers[["dave","erin"],3]']);
 		expect(app.ok && app.value?.news).toEqual({ op: "members", users: ["dave", "erin"] });
 		expect(app.ok && app.value?.event).toEqual({ type: EventType.MembersAdded, origin: "app", actor: null, userIds: ["dave", "erin"] });
-		const callback = addition(g, ["dave"], 10, "starrtc", "bob");
+		const callback = addition(g, ["dave"], 10, by("bob"));
 		expect(callback.ok && callback.value?.news).toBeUndefined();
 		expect(callback.ok && callback.value?.event.actor).toBe("bob");
 		expect(callback.ok && callback.value?.users).toEqual([["dave", Membership.In]]);
@@ -41,15 +41,15 @@ describe("addition", () => {
 
 	it("is nothing to do when everyone is in, and refuses a group over the limit counting only the newcomers", ({ expect }) => {
 		const g = group();
-		expect(addition(g, ["alice", "bob"], 3, "starrtc", "alice")).toEqual({ ok: true, value: undefined });
-		expect(addition(g, ["bob", "dave"], 4, "starrtc", "alice").ok).toBe(true);
-		const full = addition(g, ["dave", "erin"], 4, "starrtc", "alice");
+		expect(addition(g, ["alice", "bob"], 3, by("alice"))).toEqual({ ok: true, value: undefined });
+		expect(addition(g, ["bob", "dave"], 4, by("alice")).ok).toBe(true);
+		const full = addition(g, ["dave", "erin"], 4, by("alice"));
 		expect(!full.ok && full.code).toBe(ErrorCode.GroupFull);
 	});
 
 	it("steps memory only when applied: the joiners go last with the next join numbers", ({ expect }) => {
 		const g = group();
-		const change = addition(g, ["dave"], 10, "app", "");
+		const change = addition(g, ["dave"], 10, theApp);
 		expect(g.members.has("dave")).toBe(false);
 		if (change.ok) change.value?.apply?.(g);
 		expect([...g.members]).toEqual([
@@ -65,8 +65,8 @@ describe("addition", () => {
 describe("removal and DND", () => {
 	it("a removal names only members, tells them they are out, and is nothing when none is in", ({ expect }) => {
 		const g = group();
-		expect(removal(g, ["zed"], "starrtc", "alice")).toBeUndefined();
-		const change = removal(g, ["zed", "carol"], "starrtc", "alice");
+		expect(removal(g, ["zed"], by("alice"))).toBeUndefined();
+		const change = removal(g, ["zed", "carol"], by("alice"));
 		expect(writes(change?.write)).toEqual(['removeMembers[["carol"]]']);
 		expect(change?.users).toEqual([["carol", Membership.Out]]);
 		expect(change?.news).toBeUndefined();
@@ -76,14 +76,14 @@ describe("removal and DND", () => {
 
 	it("DND on and off are two message types, a no-op when already so, and tell the index the member's new state", ({ expect }) => {
 		const g = group();
-		expect(dndChange(g, "bob", false, "app", "")).toBeUndefined();
-		const on = dndChange(g, "bob", true, "app", "");
+		expect(dndChange(g, "bob", false, theApp)).toBeUndefined();
+		const on = dndChange(g, "bob", true, theApp);
 		expect(on?.event.type).toBe(EventType.DndOn);
 		expect(on?.users).toEqual([["bob", Membership.InWithDnd]]);
 		expect(on?.news).toEqual({ op: "dnd", users: ["bob"] });
 		on?.apply?.(g);
-		expect(dndChange(g, "bob", true, "starrtc", "bob")).toBeUndefined();
-		const off = dndChange(g, "bob", false, "starrtc", "bob");
+		expect(dndChange(g, "bob", true, by("bob"))).toBeUndefined();
+		const off = dndChange(g, "bob", false, by("bob"));
 		expect(off?.event).toEqual({ type: EventType.DndOff, origin: "starrtc", actor: "bob", userIds: ["bob"] });
 		expect(off?.users).toEqual([["bob", Membership.In]]);
 		expect(writes(off?.write)).toEqual(['setDoNotDisturb["bob",false]']);
@@ -103,7 +103,7 @@ describe("whole-group changes", () => {
 	});
 
 	it("a delete tells every member they are out and marks the group gone", ({ expect }) => {
-		const change = deletion(group(), "app", "");
+		const change = deletion(group(), theApp);
 		expect(change.deleted).toBe(true);
 		expect(change.users.map(([, state]) => state)).toEqual([Membership.Out, Membership.Out, Membership.Out]);
 		expect(change.news).toEqual({ op: "delete" });
@@ -125,7 +125,9 @@ describe("whole-group changes", () => {
 			["bob", Membership.In],
 			["carol", Membership.Out],
 		]);
-		expect(importation(imported, null).event.result).toBe("created");
+		const fresh = importation(imported, null);
+		expect(fresh.event.result).toBe("created");
+		expect(fresh.users.map(([id]) => id)).toEqual(["alice", "dave", "bob"]);
 	});
 
 	it("a catch-up of a group from before versions writes nothing and tells everyone their state", ({ expect }) => {
@@ -135,6 +137,7 @@ describe("whole-group changes", () => {
 		expect(change.write).toBeUndefined();
 		expect(change.store).toBeUndefined();
 		expect(change.users.at(-1)).toEqual(["carol", Membership.InWithDnd]);
+		expect(change.event.userIds).toEqual(["alice", "bob", "carol"]);
 		expect(change.event.whole?.doNotDisturb.has("carol")).toBe(true);
 	});
 });

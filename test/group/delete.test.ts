@@ -35,4 +35,26 @@ describe("after a delete", () => {
 		await evictDurableObject(stub);
 		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" })).body).toBe(failure(47));
 	});
+
+	it("the tombstone is the version row: tables that hold no group and no version take an import, a deleted group's do not", async ({
+		expect,
+	}) => {
+		const emptied = await createGroup("alice", ["alice", "bob"]);
+		const deleted = await createGroup("alice", ["alice", "bob"]);
+		await post({ action: "AEC_GROUP_DEL", userId: "alice", groupId: deleted });
+		// As an early release could leave an object: its tables, and nothing in them.
+		await runInDurableObject(env.GROUPS.getByName(emptied), (_, state) => {
+			for (const table of ["members", "group_info", "group_version", "outbox"]) state.storage.sql.exec(`DELETE FROM ${table}`);
+		});
+		for (const id of [emptied, deleted]) await evictDurableObject(env.GROUPS.getByName(id));
+		const imported = (groupId: string) => ({ groupId, creator: "alice", name: "back", members: ["alice"], doNotDisturb: [], createdAt: 1 });
+		expect(await env.GROUPS.getByName(emptied).importGroup(imported(emptied), false)).toEqual({
+			ok: true,
+			value: { result: "created", version: 1 },
+		});
+		expect(await env.GROUPS.getByName(deleted).importGroup(imported(deleted), false)).toEqual({
+			ok: true,
+			value: { result: "deleted", version: 0 },
+		});
+	});
 });

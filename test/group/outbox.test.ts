@@ -23,6 +23,18 @@ async function delayAfter(id: string, act: () => Promise<unknown>): Promise<numb
 }
 
 describe("the outbox", () => {
+	it("without STARRTC_PROXY_URL an app change writes no row for StarRTC, in the change's own transaction", async ({ expect }) => {
+		const id = await createGroup("alice", ["alice"]);
+		const rows = await runInDurableObject(group(id), (instance, state) => {
+			const changed = instance.appAddMembers(["bob"]);
+			return {
+				changed: changed.ok,
+				rows: state.storage.sql.exec("SELECT count(*) AS n FROM outbox WHERE destination = 'starrtc'").one().n,
+			};
+		});
+		expect(rows).toEqual({ changed: true, rows: 0 });
+	});
+
 	it("retries a failed delivery after a doubling backoff (its second half random), up to 5 minutes, and delivers once it can", async ({
 		expect,
 	}) => {
