@@ -93,6 +93,8 @@ describe("every committed change reaches the webhook receiver", () => {
 			[6, "group.deleted", "app", null, ["ap-alice", "ap-bob"]],
 		]);
 		expect(receiver.of(id)[0]?.data).toMatchObject({ name: "app group", creator: "ap-alice" });
+		// Each once: every try was acknowledged, none repeated.
+		expect(receiver.tries.filter((t) => t.data.groupId === id).map((t) => t.status)).toEqual(Array(6).fill(204));
 	});
 
 	it("from an import: the whole group, created and then replaced, DND included", async () => {
@@ -114,6 +116,7 @@ describe("every committed change reaches the webhook receiver", () => {
 			["group.imported", "replaced", "import", null, ["im-alice", "im-dave", "im-bob"], ["im-dave"], "new"],
 		]);
 		expect(messages[0]?.data.createdAt).toBe(new Date(1_700_000_000_000).toISOString());
+		expect(receiver.tries.filter((t) => t.data.groupId === id)).toHaveLength(2);
 		expect(rosterOf(replay(messages))).toBe(await syncAll(id));
 	});
 
@@ -144,6 +147,39 @@ describe("every committed change reaches the webhook receiver", () => {
 });
 
 describe("retries", () => {
+	it("a receiver answering 500 three times, then 200, gets the messages in order, each with its id unchanged", async () => {
+		const id = await createGroup("r5-alice", ["r5-alice", "r5-bob"]);
+		await deliverAll(id);
+		// Three refusals, then every try is answered 200.
+		receiver.answers.push(500, 500, 500, ...Array(20).fill(200));
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "r5-bob", groupId: id });
+		await post({ action: "AEC_GROUP_ADD_USER", userId: "r5-alice", groupId: id, addUsers: "r5-carol,r5-dave" });
+		await post({ action: "AEC_UNSET_GROUP_PUSH_IGNORE", userId: "r5-bob", groupId: id });
+		await appCall("POST", `/v1/groups/${id}/members/remove`, { userIds: ["r5-carol"] });
+		await deliverAll(id);
+		const tries = receiver.tries.filter((t) => t.data.groupId === id && t.data.version > 1);
+		expect(tries.map((t) => [t.data.version, t.type, t.status])).toEqual([
+			[2, "group.dnd_on", 500],
+			[2, "group.dnd_on", 500],
+			[2, "group.dnd_on", 500],
+			[2, "group.dnd_on", 200],
+			[3, "group.members_added", 200],
+			[4, "group.dnd_off", 200],
+			[5, "group.members_removed", 200],
+		]);
+		expect(new Set(tries.slice(0, 4).map((t) => t.id)).size).toBe(1);
+		// The same body every time; only the timestamp and signature are the try's own.
+		expect(new Set(tries.slice(0, 4).map((t) => t.body)).size).toBe(1);
+		expect(new Set(tries.map((t) => t.id)).size).toBe(4);
+		expect(rosterOf(replay(receiver.of(id)))).toBe(await syncAll(id));
+		expect(await webhookState(id)).toMatchObject({
+			pending: 0,
+			deliveredVersion: 5,
+			lastError: "receiver answered HTTP 500",
+			lastErrorCurrent: false,
+		});
+	});
+
 	it("a receiver answering 500, 400 and 302 before 200 gets the messages in order with unchanged ids, each after the one before was acknowledged", async () => {
 		const id = await createGroup("rt-alice", ["rt-alice"]);
 		await deliverAll(id);

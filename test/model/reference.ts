@@ -10,11 +10,13 @@ import {
 	type AppChange,
 	type Change,
 	type Expected,
+	type ImportedContent,
 	ModelGroup,
 	type Policy,
 	type Refusal,
 	decide,
 	decideApp,
+	decideImport,
 	idList,
 	refused,
 } from "./rules";
@@ -49,6 +51,7 @@ type Step = { readonly evictFirst: boolean } & (
 	| { kind: "add" | "remove"; actor: Actor; group: number; users: number[]; sync: boolean }
 	| { kind: "doNotDisturb"; actor: Actor; group: number; on: boolean; sync: boolean }
 	| { kind: "refused"; group: number; variant: number }
+	| { kind: "import"; group: number; actor: number; users: number[]; dnd: number[]; overwrite: boolean; again: boolean }
 );
 
 const who = fc.integer({ min: 0, max: USERS.length - 1 });
@@ -82,6 +85,20 @@ const appSteps = fc.oneof(
 const withEviction = (arbitrary: fc.Arbitrary<Omit<Step, "evictFirst">>): fc.Arbitrary<Step> =>
 	fc.tuple(arbitrary, evictFirst).map(([step, evict]) => ({ ...step, evictFirst: evict }) as Step);
 const stepArbitrary = withEviction(steps as fc.Arbitrary<Omit<Step, "evictFirst">>);
+/**
+ * Imports (PUT /v1/groups/{id}, docs/api.md "Importing a group"): of a new id (slot 7), or over a
+ * group of the sequence; `again` sends the sequence's last import once more, unchanged. The DND
+ * list is drawn from the imported members.
+ */
+const importSteps = fc.record({
+	kind: fc.constant("import" as const),
+	group: slot,
+	actor: who,
+	users: list,
+	dnd: list,
+	overwrite: fc.boolean(),
+	again: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+});
 /** Every app step and app refusal, in one group whose only member is its creator u0 at first. */
 const APP_EXAMPLE: Step[] = [
 	{ kind: "create", actor: 0, users: [0], name: "example", evictFirst: false },
@@ -94,9 +111,43 @@ const APP_EXAMPLE: Step[] = [
 	{ kind: "appDelete", actor: { member: true, index: 0 }, group: 0, evictFirst: false },
 	{ kind: "appAdd", group: 0, users: [1], evictFirst: false }, // UNKNOWN_GROUP
 ];
+/**
+ * Every import outcome and every kind of change from each origin, in two groups: one made by a
+ * callback and later replaced by an import, one imported (test/events/model.test.ts needs every
+ * message type from every origin in every run).
+ */
+const IMPORT_EXAMPLE: Step[] = [
+	{ kind: "create", actor: 0, users: [1, 2], name: "example", evictFirst: false },
+	{ kind: "doNotDisturb", actor: { member: true, index: 1 }, group: 0, on: true, sync: false, evictFirst: false },
+	{ kind: "doNotDisturb", actor: { member: true, index: 1 }, group: 0, on: false, sync: true, evictFirst: false },
+	{ kind: "add", actor: { member: true, index: 0 }, group: 0, users: [3, 7], sync: false, evictFirst: false },
+	{ kind: "remove", actor: { member: true, index: 0 }, group: 0, users: [3], sync: false, evictFirst: false },
+	// A new id: created, DND included; the same again: unchanged.
+	{ kind: "import", group: 7, actor: 4, users: [5, 4, 6], dnd: [5], overwrite: false, again: false, evictFirst: false },
+	{ kind: "import", group: 7, actor: 0, users: [], dnd: [], overwrite: false, again: true, evictFirst: true },
+	{ kind: "appDnd", actor: { member: true, index: 2 }, group: 1, on: true, evictFirst: false },
+	// Other content: refused without overwrite, replaced with it.
+	{ kind: "import", group: 1, actor: 4, users: [1], dnd: [], overwrite: false, again: false, evictFirst: false },
+	{ kind: "import", group: 1, actor: 2, users: [0, 3], dnd: [3, 0], overwrite: true, again: false, evictFirst: false },
+	{ kind: "appDnd", actor: { member: true, index: 2 }, group: 1, on: false, evictFirst: false },
+	{ kind: "appAdd", group: 1, users: [8], evictFirst: false },
+	{ kind: "appRemove", group: 1, users: [8], evictFirst: false },
+	// A group made by a callback, replaced by an import.
+	{ kind: "import", group: 0, actor: 0, users: [6, 1], dnd: [1], overwrite: true, again: false, evictFirst: false },
+	{ kind: "appDelete", actor: { member: true, index: 0 }, group: 1, evictFirst: false },
+	// Deleted here: never comes back.
+	{ kind: "import", group: 1, actor: 2, users: [], dnd: [], overwrite: true, again: false, evictFirst: false },
+	{ kind: "delete", actor: { member: true, index: 0 }, group: 0, evictFirst: false },
+];
 /** Callbacks and app changes mixed, about one step in three from the app. */
 const mixedStepArbitrary = withEviction(
 	fc.oneof({ arbitrary: steps, weight: 2 }, { arbitrary: appSteps, weight: 1 }) as fc.Arbitrary<Omit<Step, "evictFirst">>,
+);
+/** The same with imports, about one step in ten. */
+const mixedWithImports = withEviction(
+	fc.oneof({ arbitrary: steps, weight: 6 }, { arbitrary: appSteps, weight: 3 }, { arbitrary: importSteps, weight: 1 }) as fc.Arbitrary<
+		Omit<Step, "evictFirst">
+	>,
 );
 
 /**
@@ -107,6 +158,8 @@ const mixedStepArbitrary = withEviction(
  */
 export interface ModelOptions {
 	readonly app?: boolean;
+	/** With `app`: imports too (PUT /v1/groups/{id}). Not with `proxy`: an import is not told to StarRTC. */
+	readonly imports?: boolean;
 	/** Check the reads after every `readsEvery`-th step and after the last (1: after every step). */
 	readonly readsEvery?: number;
 	readonly proxy?: StubProxy;
@@ -137,6 +190,8 @@ export class ReferenceModel {
 	/** The group the last step acted on (or named), checked after it. */
 	#touched?: ModelGroup;
 	#lastCreate?: { data: string; id: string };
+	#lastImport?: { id: string; content: ImportedContent };
+	/** The highest group id minted or imported so far: a minted id must be above it. */
 	#lastId = 0;
 
 	constructor(
@@ -188,6 +243,7 @@ export class ReferenceModel {
 
 		if (step.kind === "create" || step.kind === "resend") return this.#create(step, index, what);
 		if (step.kind === "appCreate") return this.#appCreate(step, index, what);
+		if (step.kind === "import") return this.#import(step, index, what);
 
 		const group = this.#group(step.group);
 		const groupId = group?.id ?? UNKNOWN_GROUP;
@@ -303,6 +359,44 @@ export class ReferenceModel {
 			if (state.memberCount !== group.members.length)
 				throw new Error(`${what}: memberCount ${state.memberCount}, the model has ${group.members.length}`);
 		}
+	}
+
+	/** An import: of a new id (above every id so far), over a group of the sequence, or the last one again. */
+	async #import(step: Step & { kind: "import" }, index: number, what: string): Promise<void> {
+		let id: string;
+		let content: ImportedContent;
+		if (step.again && this.#lastImport) {
+			({ id, content } = this.#lastImport);
+		} else {
+			const target = this.#group(step.group);
+			id = target?.id ?? String(this.#lastId + 1);
+			const creator = USERS[step.actor] ?? "";
+			const members = [...new Set(step.users.map((u) => USERS[u] ?? ""))];
+			const everyone = new Set([creator, ...members]);
+			const doNotDisturb = [...new Set(step.dnd.map((u) => USERS[u] ?? ""))].filter((u) => everyone.has(u));
+			content = { creator, members, doNotDisturb, name: `imp-${this.run}-${index}`, createdAt: 1_600_000_000_000 + index * 1000 };
+		}
+		const slotIndex = this.groups.findIndex((g) => g.id === id);
+		const existing = this.groups[slotIndex];
+		const overwrite = step.overwrite && !step.again;
+		const answer = await appCall("PUT", `/v1/groups/${id}${overwrite ? "?overwrite=true" : ""}`, content);
+		const expected = decideImport(id, existing, content, overwrite);
+		const json = answer.json as { result?: string; groupId?: string; error?: { code?: string } };
+		const outcome = json.result ?? json.error?.code;
+		this.coverage.actions.add("import");
+		this.coverage.codes.add(`import:${outcome}`);
+		if (answer.status !== expected.status || outcome !== expected.outcome)
+			throw new Error(
+				`${what}: PUT ${id} answered ${answer.status} ${answer.text.slice(0, 200)}, the model expects ${expected.status} ${expected.outcome}`,
+			);
+		this.#lastImport = { id, content };
+		if (expected.group && !existing) {
+			this.groups.push(expected.group);
+			this.#lastId = Math.max(this.#lastId, Number(id));
+		} else if (expected.group) {
+			this.groups[slotIndex] = expected.group;
+		}
+		this.#touched = expected.group;
 	}
 
 	async #appCreate(step: Step & { kind: "appCreate" }, index: number, what: string): Promise<void> {
@@ -494,7 +588,8 @@ export function modelProperty(policy: Policy, coverage: Coverage, options: Model
 		name: groupName,
 		evictFirst: fc.constant(false),
 	});
-	const rest = options.app ? mixedStepArbitrary : stepArbitrary;
+	if (options.imports && (!options.app || options.proxy)) throw new Error("imports go with app changes and without a stub proxy");
+	const rest = options.imports ? mixedWithImports : options.app ? mixedStepArbitrary : stepArbitrary;
 	const readsEvery = options.readsEvery;
 	const sequence = fc
 		.tuple(first, fc.array(rest, { minLength: 5, maxLength: readsEvery ? 24 : 49, size: "max" }))
@@ -542,7 +637,12 @@ export function expectedCoverage(policy: Policy, options: ModelOptions = {}): Co
 			"appDelete",
 			...(options.readsEvery ? ["reads"] : []),
 		];
-		return { actions: new Set(actions), codes: new Set(["OK", "app:OK", "app:UNKNOWN_GROUP", "app:REMOVE_CREATOR", "app:NO_SUCH_MEMBER"]) };
+		const codes = ["OK", "app:OK", "app:UNKNOWN_GROUP", "app:REMOVE_CREATOR", "app:NO_SUCH_MEMBER"];
+		if (options.imports) {
+			actions.push("import");
+			codes.push("import:created", "import:unchanged", "import:replaced", "import:GROUP_EXISTS", "import:GROUP_DELETED");
+		}
+		return { actions: new Set(actions), codes: new Set(codes) };
 	}
 	const actions = [
 		"AEC_GROUP_CREATE",
@@ -578,7 +678,7 @@ export async function checkAgainstModel(policy: Policy, options: ModelOptions = 
 	const seen: Coverage = { actions: new Set(), codes: new Set() };
 	// The app's refusals need a rare pairing (the creator picked for a removal, a non-member for
 	// DND) that a few random sequences may miss: one written sequence has them all, every run.
-	const examples = options.app ? [[APP_EXAMPLE]] : [];
+	const examples = options.imports ? [[APP_EXAMPLE], [IMPORT_EXAMPLE]] : options.app ? [[APP_EXAMPLE]] : [];
 	await fc.assert(modelProperty(policy, seen, options), {
 		numRuns: budget.runs,
 		examples,

@@ -29,6 +29,8 @@ export class ModelGroup {
 	members: string[];
 	readonly doNotDisturb = new Set<string>();
 	deleted = false;
+	/** Known only for an imported group (its createdAt); a group made here has the server's clock time. */
+	createdAt?: number;
 
 	constructor(
 		readonly id: string,
@@ -187,4 +189,47 @@ export function decideApp(policy: Policy, group: ModelGroup | undefined, change:
 			group.deleted = true;
 			return appOk;
 	}
+}
+
+// ---- Imports (docs/api.md "Importing a group") ----
+
+/** A group as another AEC server holds it, as PUT /v1/groups/{id} takes it. */
+export interface ImportedContent {
+	readonly creator: string;
+	readonly members: readonly string[];
+	readonly doNotDisturb: readonly string[];
+	readonly name: string;
+	readonly createdAt: number;
+}
+
+/** What an import must answer (status, and `result` or the error code), and the group it leaves. */
+export interface ImportExpected {
+	readonly status: number;
+	readonly outcome: "created" | "unchanged" | "replaced" | "GROUP_EXISTS" | "GROUP_DELETED";
+	/** The group as the import left it (a new object when created or replaced). */
+	readonly group: ModelGroup | undefined;
+}
+
+/**
+ * "The creator is put first"; "new here: 201 created; here with the same
+ * content: 200 unchanged (nothing written); here with other content: 409
+ * GROUP_EXISTS, with ?overwrite=true 200 replaced; deleted here: 410
+ * GROUP_DELETED (never comes back)". Content: name, creation time, members in
+ * order, DND.
+ */
+export function decideImport(id: string, existing: ModelGroup | undefined, content: ImportedContent, overwrite: boolean): ImportExpected {
+	if (existing?.deleted) return { status: 410, outcome: "GROUP_DELETED", group: existing };
+	const members = [content.creator, ...content.members.filter((m) => m !== content.creator)];
+	const group = new ModelGroup(id, content.creator, members, content.name);
+	group.createdAt = content.createdAt;
+	for (const m of content.doNotDisturb) group.doNotDisturb.add(m);
+	if (!existing) return { status: 201, outcome: "created", group };
+	const same =
+		existing.createdAt === group.createdAt &&
+		existing.name === group.name &&
+		existing.members.join("\n") === group.members.join("\n") &&
+		[...existing.doNotDisturb].sort().join("\n") === [...group.doNotDisturb].sort().join("\n");
+	if (same) return { status: 200, outcome: "unchanged", group: existing };
+	if (!overwrite) return { status: 409, outcome: "GROUP_EXISTS", group: existing };
+	return { status: 200, outcome: "replaced", group };
 }
