@@ -3,8 +3,8 @@ import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import type { StarRtcNews } from "../starrtc/calls";
 import { Membership, type MemberState } from "../user-index/membership";
 import { type Group, join, leave, setDoNotDisturb } from "./group";
-import type { GroupStorage } from "./storage";
-import type { Origin } from "./types";
+import type { GroupStorage, JoinTime } from "./storage";
+import type { ImportedGroup, Origin } from "./types";
 
 /**
  * A change as the group object commits it, worked out before anything is
@@ -15,8 +15,10 @@ import type { Origin } from "./types";
 export interface Change {
 	/** The whole group, written over whatever was stored (a create, an import). */
 	readonly store?: Group;
-	/** Or the rows it changes. */
-	readonly write?: (storage: GroupStorage) => void;
+	/** With `store`: each member's join time, given the commit time (by default the group's creation time). */
+	readonly joinedAt?: (userId: string, at: number) => JoinTime;
+	/** Or the rows it changes; `at` is the commit time (ms). */
+	readonly write?: (storage: GroupStorage, at: number) => void;
 	readonly users: readonly MemberState[];
 	readonly event: GroupEvent;
 	/** Only for the app's changes: StarRTC made the others itself. */
@@ -71,7 +73,7 @@ export function addition(group: Group, users: readonly string[], limit: number, 
 	if (!joining.length) return ok(undefined);
 	const firstJoin = group.nextJoin;
 	return ok({
-		write: (storage) => storage.addMembers(joining, firstJoin),
+		write: (storage, at) => storage.addMembers(joining, firstJoin, at),
 		users: joining.map((id) => [id, Membership.In] as const),
 		event: { type: EventType.MembersAdded, origin, actor, userIds: joining },
 		news: told(origin, { op: "members", users: joining }),
@@ -115,8 +117,12 @@ export function deletion(group: Group, { origin, actor }: Author): Change {
 	};
 }
 
-/** An import over `existing` (or none): whoever it leaves out is told they are out. StarRTC already holds it. */
-export function importation(group: Group, existing: Group | null): Change {
+/**
+ * An import over `existing` (or none, or a deleted group's tombstone when `revived`): whoever it leaves
+ * out is told they are out. StarRTC already holds it. Members join at the time the import gives them
+ * (null: unknown), or else at the commit time.
+ */
+export function importation(group: Group, existing: Group | null, imported: ImportedGroup, revived = false): Change {
 	const leaving = existing ? [...existing.members.keys()].filter((id) => !group.members.has(id)) : [];
 	const event: GroupEvent = {
 		type: EventType.Imported,
@@ -124,9 +130,15 @@ export function importation(group: Group, existing: Group | null): Change {
 		actor: null,
 		userIds: [...group.members.keys()],
 		whole: whole(group),
-		result: existing ? "replaced" : "created",
+		result: revived ? "revived" : existing ? "replaced" : "created",
 	};
-	return { store: group, users: [...everyone(group), ...leaving.map((id) => [id, Membership.Out] as const)], event };
+	const given = imported.joinedAt;
+	return {
+		store: group,
+		joinedAt: (id, at) => (given?.has(id) ? (given.get(id) ?? null) : at),
+		users: [...everyone(group), ...leaving.map((id) => [id, Membership.Out] as const)],
+		event,
+	};
 }
 
 /** A group made before the user index existed tells it (and the app's backend) everything once; nothing is written. */

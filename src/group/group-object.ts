@@ -7,18 +7,22 @@ import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
 import { StarRtcDelivery } from "../starrtc/delivery";
 import { resync, starRtcSender } from "../starrtc/teller";
+import { RegistryDelivery } from "../registry/delivery";
 import { IndexDelivery } from "../user-index/delivery";
 import type { Page } from "../user-index/membership";
 import { addition, by, type Change, catchUp, creation, deletion, dndChange, importation, removal, theApp } from "./changes";
-import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, starRtcView } from "./group";
+import { exportOf, summaryOf } from "./export";
+import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, sameJoinTimes, starRtcView } from "./group";
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
-import { GroupStorage } from "./storage";
+import { GroupStorage, type JoinTime } from "./storage";
 import type {
 	GroupInfo,
+	GroupExport,
 	GroupInit,
 	GroupState,
 	ImportedGroup,
+	ImportMode,
 	ImportResult,
 	Member,
 	MemberView,
@@ -42,6 +46,7 @@ export class GroupObject extends DurableObject<Env> {
 	readonly #index: IndexDelivery;
 	readonly #starrtc: StarRtcDelivery;
 	readonly #events: EventLog;
+	readonly #registry: RegistryDelivery;
 	readonly #replays: ReplayCache;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
@@ -61,8 +66,15 @@ export class GroupObject extends DurableObject<Env> {
 		);
 		this.#events = new EventLog(sql);
 		const webhook = new WebhookDelivery(this.#events, env, groupId, () => this.#load() === null);
-		// Every destination outside the group; the registry (issue 23) joins this list.
-		this.#outbox = new Outbox(ctx, [this.#index, this.#starrtc, webhook]);
+		this.#registry = new RegistryDelivery(
+			sql,
+			env,
+			() => summaryOf(groupId(), this.#load(), this.#storage),
+			// Memory is in step with storage once loaded; a deleted group's version is its tombstone's.
+			() => this.#group?.version ?? this.#storage.version(),
+		);
+		// Every destination outside the group.
+		this.#outbox = new Outbox(ctx, [this.#index, this.#starrtc, webhook, this.#registry]);
 		// A read: an object for a never-created group must leave no storage behind.
 		this.#hasTables = this.#storage.hasTables();
 		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
@@ -126,8 +138,8 @@ export class GroupObject extends DurableObject<Env> {
 
 	/**
 	 * Deletes the group; the id is never used again. Its members and info go at
-	 * once; what stays is its version row (a tombstone, so that not even an
-	 * import brings it back) and the outbox until it is delivered.
+	 * once; what stays is its version row (a tombstone: only an operator's
+	 * import with `revive` brings it back) and the outbox until it is delivered.
 	 */
 	deleteGroup(requester: string): Outcome<Answer> {
 		return this.#guarded(() => {
@@ -174,21 +186,51 @@ export class GroupObject extends DurableObject<Env> {
 	// ---- Import from another AEC server. ----
 
 	/**
-	 * Imports a group from another AEC server under its own id (the admin import
-	 * route). Same content again: nothing changes. Other content: a conflict,
-	 * unless `overwrite`. A group deleted here never comes back. StarRTC is not
-	 * told: it already holds these groups under these ids.
+	 * Imports a group from another AEC server under its own id, or an export line
+	 * back (the admin import route). Same content again (join times too, where
+	 * given): nothing changes. Other content: a conflict, unless `overwrite`. A
+	 * group deleted here comes back only with `revive` (an operator restoring a
+	 * backup), its version going on from the tombstone's. StarRTC is not told: it
+	 * already holds these groups under these ids.
 	 */
-	importGroup(imported: ImportedGroup, overwrite: boolean): Outcome<ImportResult> {
+	importGroup(imported: ImportedGroup, { overwrite, revive }: ImportMode): Outcome<ImportResult> {
 		return this.#guarded<ImportResult>(() => {
 			const existing = this.#load();
-			if (!existing && this.#hasTables && this.#storage.hasVersion()) return ok({ result: "deleted", version: 0 });
+			const tombstone = !existing && this.#hasTables && this.#storage.hasVersion();
+			if (tombstone && !revive) return ok({ result: "deleted", version: 0 });
 			const group = fromImport(imported, existing);
-			if (existing && sameContent(existing, group)) return ok({ result: "unchanged", version: existing.version });
+			const given = imported.joinedAt;
+			const same = existing && sameContent(existing, group);
+			if (same && (!given?.size || sameJoinTimes(this.#storage.joinTimes([...given.keys()]), given))) {
+				return ok({ result: "unchanged", version: existing.version });
+			}
 			if (existing && !overwrite) return ok({ result: "conflict", version: existing.version });
-			this.#commit(group, importation(group, existing));
+			// Revived: newer than the tombstone, so the user index, the registry and webhook receivers take it.
+			if (tombstone) group.version = this.#storage.version();
+			this.#commit(group, importation(group, existing, imported, tombstone));
 			this.#group = group;
-			return ok({ result: existing ? "replaced" : "created", version: group.version });
+			return ok({ result: tombstone ? "revived" : existing ? "replaced" : "created", version: group.version });
+		});
+	}
+
+	// ---- Export and the group registry (issue 23). ----
+
+	/** The whole group in one snapshot: one line of an export file (`GET /v1/groups/{id}/export`). */
+	exportGroup(): Outcome<GroupExport> {
+		return this.#reading(undefined, (group) => exportOf(group, this.#storage));
+	}
+
+	/**
+	 * The registry backfill's call: the group (if there is one) sends its summary to
+	 * the registry again, through its outbox. True when there is a group here.
+	 */
+	register(): Outcome<boolean> {
+		return this.#guarded(() => {
+			const group = this.#load();
+			if (!group) return ok(false);
+			this.#registry.resend();
+			this.#outbox.kick();
+			return ok(true);
 		});
 	}
 
@@ -219,7 +261,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	/** Members in join order, `limit` at a time after the cursor `after` (a join number). */
 	memberPage(limit: number, after: number, reader?: string): Outcome<Page<Member>> {
-		return this.#reading(reader, (group) => memberPage(group, limit, after));
+		return this.#reading(reader, (group) => memberPage(group, limit, after, (users) => this.#storage.joinTimes(users)));
 	}
 
 	/** What members.php shows `userId`: the members, and their own DND. Members only. */
@@ -276,16 +318,16 @@ export class GroupObject extends DurableObject<Env> {
 	#commit(group: Group, change: Change, replay?: ReplayGuard): void {
 		const version = group.version + 1;
 		const { starrtcProxyUrl, webhookUrl, eventHistoryDays } = readSettings(this.env);
-		const { store, write, users, event, news, deleted = false } = change;
+		const { store, joinedAt, write, users, event, news, deleted = false } = change;
 		const hook = webhookUrl !== undefined;
 		this.ctx.storage.transactionSync(() => {
-			if (store) this.#storeWhole(store);
-			write?.(this.#storage);
+			const at = Date.now();
+			if (store) this.#storeWhole(store, joinedAt && ((id) => joinedAt(id, at)));
+			write?.(this.#storage, at);
 			if (replay) this.#replays.record(replay);
 			if (news && starrtcProxyUrl !== undefined) this.#starrtc.tell(version, news);
 			this.#storage.setVersion(version);
 			const { groupId, name, creator } = group;
-			const at = Date.now();
 			// Without a webhook, a message nobody may read (no history kept, or the group gone) is not written at all.
 			if (hook || (eventHistoryDays > 0 && !deleted)) this.#events.record(messagesOf(groupId, version, at, event), hook);
 			this.#events.prune(at, eventHistoryDays, deleted);
@@ -298,9 +340,9 @@ export class GroupObject extends DurableObject<Env> {
 	}
 
 	/** Inside a commit: the whole group over whatever was stored. */
-	#storeWhole(group: Group): void {
+	#storeWhole(group: Group, joinedAt?: (userId: string) => JoinTime): void {
 		this.#makeTables();
-		this.#storage.store(group);
+		this.#storage.store(group, joinedAt);
 	}
 
 	#makeTables(): void {
