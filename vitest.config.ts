@@ -38,7 +38,15 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["test/**/*.test.ts"],
-					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**", "test/events/**"],
+					exclude: [
+						"test/e2e/**",
+						"test/source/**",
+						"test/import/**",
+						"test/export/**",
+						"test/policy-variants/**",
+						"test/starrtc/**",
+						"test/events/**",
+					],
 				},
 			},
 			{
@@ -84,7 +92,7 @@ export default defineConfig({
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts"],
+					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts", "test/export/**/*.test.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 90_000,
 				},
