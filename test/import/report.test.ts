@@ -11,6 +11,7 @@ const options: ImportOptions = {
 	apiToken: "t",
 	dryRun: false,
 	overwrite: false,
+	revive: false,
 	concurrency: 16,
 	report: "import-report.json",
 	timeZone: "Asia/Shanghai",
@@ -66,7 +67,7 @@ describe("the report file", () => {
 		});
 		expect(report.startedAt).toBe("1970-01-01T00:00:00.000Z");
 		expect(report.seconds).toEqual({ read: 1.5, write: 2, total: 12.345 });
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 1, unchanged: 1, replaced: 1, conflicts: 1, skipped: 4, failed: 1 });
+		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 1, unchanged: 1, replaced: 1, revived: 0, conflicts: 1, skipped: 4, failed: 1 });
 		expect([report.members, report.doNotDisturb]).toEqual([36, 8]);
 		expect(report.conflicts).toEqual([{ groupId: "4", error: "GROUP_EXISTS: other content" }]);
 		expect(report.skipped).toEqual([
@@ -93,7 +94,7 @@ describe("the report file", () => {
 	it("of a dry run: what a real run would import, nothing counted as written", ({ expect }) => {
 		const report = buildReport({ ...dryRun, gone: ["12"] }, 0);
 		expect(report.dryRun).toBe(true);
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 0, unchanged: 0, replaced: 0, conflicts: 0, skipped: 1, failed: 0 });
+		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 0, unchanged: 0, replaced: 0, revived: 0, conflicts: 0, skipped: 1, failed: 0 });
 		expect([report.imported, report.goneFromSample]).toEqual([[], ["12"]]);
 	});
 });
@@ -118,6 +119,7 @@ summary
   time                       12.3 s
   rate                   4 groups/s
 report: import-report.json
+1 groups were deleted here and stay deleted: see "skipped" in the report; --revive brings them back
 1 groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
 	});
 

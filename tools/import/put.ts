@@ -1,7 +1,7 @@
 /** Writes groups through `PUT /v1/groups/{id}`, bounded and retried. */
-import type { CleanGroup } from "./clean.ts";
+import type { GroupToWrite } from "./clean.ts";
 
-export type Result = "created" | "unchanged" | "replaced" | "conflict" | "deleted-here" | "refused" | "group-full" | "failed";
+export type Result = "created" | "unchanged" | "replaced" | "revived" | "conflict" | "deleted-here" | "refused" | "group-full" | "failed";
 
 export interface Written {
 	readonly groupId: string;
@@ -15,6 +15,8 @@ export interface WriteOptions {
 	readonly url: string;
 	readonly apiToken: string;
 	readonly overwrite: boolean;
+	/** Bring back a group deleted here (`?revive=true`). */
+	readonly revive?: boolean;
 	readonly attempts?: number;
 	/** The first retry's wait; it doubles up to 30 s, with jitter. */
 	readonly backoffMs?: number;
@@ -24,8 +26,9 @@ export interface WriteOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One group: 5xx, 429 and network errors are retried with backoff; any other answer is final. */
-export async function putGroup(group: CleanGroup, options: WriteOptions): Promise<Written> {
-	const target = `${options.url.replace(/\/+$/, "")}/v1/groups/${group.groupId}${options.overwrite ? "?overwrite=true" : ""}`;
+export async function putGroup(group: GroupToWrite, options: WriteOptions): Promise<Written> {
+	const query = [options.overwrite ? "overwrite=true" : "", options.revive ? "revive=true" : ""].filter(Boolean).join("&");
+	const target = `${options.url.replace(/\/+$/, "")}/v1/groups/${group.groupId}${query ? `?${query}` : ""}`;
 	const attempts = options.attempts ?? 8;
 	let last = "";
 	let status: number | undefined;
@@ -46,7 +49,9 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 			const error = answer.error ? `${answer.error.code}: ${answer.error.message}` : undefined;
 			if (status === 201 || status === 200) {
 				const result =
-					answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" ? answer.result : undefined;
+					answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" || answer.result === "revived"
+						? answer.result
+						: undefined;
 				if (result) return { groupId: group.groupId, result, status, attempts: attempt };
 				return {
 					groupId: group.groupId,
