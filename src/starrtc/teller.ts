@@ -1,4 +1,7 @@
+import { readSettings, type SettingsSource } from "../config";
+import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { type GroupView, type StarRtcNews, callsFor, wholeState } from "./calls";
+import type { StarRtcSender } from "./delivery";
 import { callProxy } from "./proxy";
 
 /** Where and how a group tells StarRTC, and how it reads itself as it is now. */
@@ -34,4 +37,24 @@ export async function tellStarRtc(news: StarRtcNews, { groupId, proxyUrl, timeou
 		}
 		sent = worked;
 	}
+}
+
+/**
+ * The outbox's StarRTC sender for one group: the proxy is read from the
+ * settings at each send, so a proxy switched off since means nobody to tell.
+ */
+export function starRtcSender(env: SettingsSource, groupId: () => string, view: () => GroupView | null): StarRtcSender {
+	return async (news) => {
+		const { starrtcProxyUrl: proxyUrl, starrtcTimeoutMs: timeoutMs } = readSettings(env);
+		if (proxyUrl === undefined) return undefined;
+		return tellStarRtc(news, { groupId: groupId(), proxyUrl, timeoutMs, view });
+	};
+}
+
+/** Sends the proxy the group's whole state now. */
+export async function resync(env: SettingsSource, view: GroupView): Promise<Outcome<void>> {
+	const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(env);
+	if (url === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
+	const verdict = await callProxy(url, wholeState(view.groupId, view), timeout);
+	return verdict.ok ? ok(undefined) : fail(ErrorCode.UpstreamFailure, verdict.error);
 }
