@@ -69,6 +69,11 @@ export default defineConfig({
 				test: { name: "events", include: ["test/events/**/*.test.ts"] },
 			},
 			{
+				// With an R2 bucket bound as BACKUPS: the nightly backup (src/backups), driven by its scheduled handler.
+				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: secrets, r2Buckets: ["BACKUPS"] } })],
+				test: { name: "backups", include: ["test/backups/**/*.test.ts"] },
+			},
+			{
 				// The same Worker with every policy variable set away from its default.
 				plugins: [
 					cloudflareTest({

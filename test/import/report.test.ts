@@ -67,7 +67,17 @@ describe("the report file", () => {
 		});
 		expect(report.startedAt).toBe("1970-01-01T00:00:00.000Z");
 		expect(report.seconds).toEqual({ read: 1.5, write: 2, total: 12.345 });
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 1, unchanged: 1, replaced: 1, revived: 0, conflicts: 1, skipped: 4, failed: 1 });
+		expect(report.groups).toEqual({
+			read: 10,
+			toImport: 8,
+			created: 1,
+			unchanged: 1,
+			replaced: 1,
+			revived: 0,
+			conflicts: 1,
+			skipped: 4,
+			failed: 1,
+		});
 		expect([report.members, report.doNotDisturb]).toEqual([36, 8]);
 		expect(report.conflicts).toEqual([{ groupId: "4", error: "GROUP_EXISTS: other content" }]);
 		expect(report.skipped).toEqual([
@@ -94,7 +104,17 @@ describe("the report file", () => {
 	it("of a dry run: what a real run would import, nothing counted as written", ({ expect }) => {
 		const report = buildReport({ ...dryRun, gone: ["12"] }, 0);
 		expect(report.dryRun).toBe(true);
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 0, unchanged: 0, replaced: 0, revived: 0, conflicts: 0, skipped: 1, failed: 0 });
+		expect(report.groups).toEqual({
+			read: 10,
+			toImport: 8,
+			created: 0,
+			unchanged: 0,
+			replaced: 0,
+			revived: 0,
+			conflicts: 0,
+			skipped: 1,
+			failed: 0,
+		});
 		expect([report.imported, report.goneFromSample]).toEqual([[], ["12"]]);
 	});
 });
