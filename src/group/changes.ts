@@ -133,10 +133,15 @@ export function importation(group: Group, existing: Group | null, imported: Impo
 		result: revived ? "revived" : existing ? "replaced" : "created",
 	};
 	const given = imported.joinedAt;
+	// A known join time goes to the user index too, so each user's list shows it (and orders by it) as before.
+	const timed = everyone(group).map(([id, state]): MemberState => {
+		const at = given?.get(id);
+		return typeof at === "number" ? [id, state, at] : [id, state];
+	});
 	return {
 		store: group,
 		joinedAt: (id, at) => (given?.has(id) ? (given.get(id) ?? null) : at),
-		users: [...everyone(group), ...leaving.map((id) => [id, Membership.Out] as const)],
+		users: [...timed, ...leaving.map((id) => [id, Membership.Out] as const)],
 		event,
 	};
 }
