@@ -184,4 +184,11 @@ describe("the exit status", () => {
 		expect(status("created", "conflict")).toBe(1);
 		expect(status("failed", "created")).toBe(1);
 	});
+
+	it("is 1 when an export file had a bad or repeated line, whatever was written; other problems leave it 0", ({ expect }) => {
+		const problem = (kind: Problem["kind"]): Problem => ({ kind, groupId: "7", detail: "line 2: …" });
+		expect(exitCode([answer("1", "created")], [problem("bad-line")])).toBe(1);
+		expect(exitCode([], [problem("duplicate-line")])).toBe(1);
+		expect(exitCode([answer("1", "revived")], [problem("trimmed-id"), problem("missing-flag")])).toBe(0);
+	});
 });

@@ -145,7 +145,10 @@ export function summaryLines(run: Run, totalMs: number): string[] {
 	return lines;
 }
 
-/** 1 when a group was not written as asked (a failure, a conflict, or a bad line of an export file), for scripts and CI. */
+/** 1 when a group was not written as asked (a failure, a conflict, a bad or repeated line of an export file), for scripts and CI. */
 export function exitCode(written: readonly Written[], problems: readonly Problem[] = []): number {
-	return written.some((w) => w.result === "failed" || w.result === "conflict") || problems.some((p) => p.kind === "bad-line") ? 1 : 0;
+	return written.some((w) => w.result === "failed" || w.result === "conflict") ||
+		problems.some((p) => p.kind === "bad-line" || p.kind === "duplicate-line")
+		? 1
+		: 0;
 }
