@@ -85,6 +85,8 @@ export class BackupRunner extends DurableObject<BackupEnv> {
 		if (!bucket) return ok("done");
 		const run = this.#run();
 		if (run?.state === "running") {
+			// A run left without its alarm (the binding was away when it fired) goes on from here.
+			if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
 			log({ outcome: "BUSY", date, running: run.date, reason: "a run is under way; this trigger is skipped" });
 			return ok("running");
 		}
@@ -107,9 +109,10 @@ export class BackupRunner extends DurableObject<BackupEnv> {
 	}
 
 	/** Where the run is, for tests and operators' curiosity. */
-	status(): Outcome<{ date: string; state: string; groups: number; bytes: number; parts: number } | null> {
+	status(): Outcome<{ date: string; state: string; groups: number; bytes: number; parts: number; failures: number } | null> {
 		const run = this.#run();
-		return ok(run ? { date: run.date, state: run.state, groups: run.groups, bytes: run.bytes, parts: run.parts.length } : null);
+		if (!run) return ok(null);
+		return ok({ date: run.date, state: run.state, groups: run.groups, bytes: run.bytes, parts: run.parts.length, failures: run.failures });
 	}
 
 	override async alarm(): Promise<void> {

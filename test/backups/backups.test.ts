@@ -1,11 +1,18 @@
-import { createExecutionContext, createScheduledController, env, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import {
+	createExecutionContext,
+	createScheduledController,
+	env,
+	evictDurableObject,
+	runDurableObjectAlarm,
+	waitOnExecutionContext,
+} from "cloudflare:test";
 import { describe, it } from "vitest";
 import { PART_BYTES } from "../../src/backups/backup-runner";
 import { dayOf, expired, keepDays } from "../../src/backups/files";
 import type { BackupEnv } from "../../src/backups/backup-runner";
 import worker from "../../src/index";
 import { appCall, appCreate } from "../api/client";
-import { createGroup, drainOutbox, loggedLines, post } from "../helpers";
+import { createGroup, drainOutbox, failStatements, loggedLines, post } from "../helpers";
 
 // The nightly backup, with Miniflare's R2 (this project binds BACKUPS) and the Worker's scheduled
 // handler: the file R2 holds at the end is every live group's export, in id order, written in
@@ -86,6 +93,34 @@ describe("the nightly backup to R2", () => {
 		const again = await loggedLines(() => trigger(env as unknown as BackupEnv));
 		expect(again).toEqual([]);
 		expect(await runner().status()).toMatchObject({ ok: true, value: { state: "done", date: today } });
+	});
+
+	it("a step that fails is tried again later, and the run still completes; a trigger meanwhile is skipped", async ({ expect }) => {
+		const id = await appCreate("retry-owner", ["retry-member"], "retry");
+		await drainOutbox(id);
+		// The first listing statement of one registry shard fails: the first step cannot list.
+		for (let n = 0; n < 4; n++)
+			await failStatements(env.REGISTRY.getByName(`registry-${n}`), /FROM groups\s+WHERE deleted = 0/, { nth: 1 });
+		const when = Date.now() + 3 * 86_400_000;
+		const failed = await loggedLines(async () => {
+			await trigger(env as unknown as BackupEnv, when);
+			const failures = async () => {
+				const status = await runner().status();
+				return status.ok ? (status.value?.failures ?? 0) : 0;
+			};
+			for (let i = 0; i < 100 && !(await failures()); i++) await runDurableObjectAlarm(runner());
+		});
+		expect(failed.filter((l) => l.outcome !== "OK")).toMatchObject([
+			{ backup: "groups", outcome: "RETRY", failures: 1, reason: expect.stringContaining("listing") },
+		]);
+		expect(await runner().status()).toMatchObject({ ok: true, value: { state: "running", groups: 0, failures: 1 } });
+		const busy = await loggedLines(() => trigger(env as unknown as BackupEnv, when + 3_600_000));
+		expect(busy).toMatchObject([{ outcome: "BUSY", reason: "a run is under way; this trigger is skipped" }]);
+		const done = await finish();
+		expect(done).toMatchObject({ date: dayOf(when), state: "done" });
+		const text = (await (await bucket.get(`groups-${dayOf(when)}.ndjson`))?.text()) ?? "";
+		expect(text).toContain(`"groupId":"${id}"`);
+		for (let n = 0; n < 4; n++) await evictDurableObject(env.REGISTRY.getByName(`registry-${n}`));
 	});
 
 	it("without the BACKUPS binding, the trigger writes nothing and says so once", async ({ expect }) => {
