@@ -43,6 +43,7 @@ export default defineConfig({
 						"test/source/**",
 						"test/import/**",
 						"test/export/**",
+						"test/backups/**",
 						"test/policy-variants/**",
 						"test/starrtc/**",
 						"test/events/**",
