@@ -55,7 +55,9 @@ export function creation(group: Group, origin: Origin): Change {
 		userIds: [...group.members.keys()],
 		whole: whole(group),
 	};
-	return { store: group, users: everyone(group), event, news: told(origin, { op: "create" }) };
+	// Members join at the group's creation time (what its member rows store), in the user index too.
+	const users = everyone(group).map(([id, state]): MemberState => [id, state, group.createdAt]);
+	return { store: group, users, event, news: told(origin, { op: "create" }) };
 }
 
 /** Who is not a member yet joins, within `limit`; undefined when all are in already. */
