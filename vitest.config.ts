@@ -38,7 +38,16 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["test/**/*.test.ts"],
-					exclude: ["test/e2e/**", "test/source/**", "test/import/**", "test/policy-variants/**", "test/starrtc/**", "test/events/**"],
+					exclude: [
+						"test/e2e/**",
+						"test/source/**",
+						"test/import/**",
+						"test/export/**",
+						"test/backups/**",
+						"test/policy-variants/**",
+						"test/starrtc/**",
+						"test/events/**",
+					],
 				},
 			},
 			{
@@ -59,6 +68,11 @@ export default defineConfig({
 					}),
 				],
 				test: { name: "events", include: ["test/events/**/*.test.ts"] },
+			},
+			{
+				// With an R2 bucket bound as BACKUPS: the nightly backup (src/backups), driven by its scheduled handler.
+				plugins: [cloudflareTest({ wrangler: { configPath }, miniflare: { bindings: secrets, r2Buckets: ["BACKUPS"] } })],
+				test: { name: "backups", include: ["test/backups/**/*.test.ts"] },
 			},
 			{
 				// The same Worker with every policy variable set away from its default.
@@ -84,7 +98,7 @@ export default defineConfig({
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts"],
+					include: ["test/e2e/**/*.test.ts", "test/source/**/*.test.ts", "test/import/**/*.test.ts", "test/export/**/*.test.ts"],
 					testTimeout: 60_000,
 					hookTimeout: 90_000,
 				},

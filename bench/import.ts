@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import mysql from "mysql2/promise";
 import { startDevServer } from "../test/e2e/dev-server.ts";
+import { fillSample } from "./sample-data.ts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -30,31 +30,8 @@ const memberCount = Number(args.members);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const API_TOKEN = "import-bench-api-token-0123456789";
 
-const db = await mysql.createConnection({ uri: url, multipleStatements: true });
-await db.query(`DROP TABLE IF EXISTS \`groups\`, userGroup;
-CREATE TABLE \`groups\` (id int unsigned NOT NULL AUTO_INCREMENT, groupName varchar(1024), userList longtext, needAuth tinyint unsigned DEFAULT 1,
-  hasLive tinyint unsigned DEFAULT 0, state tinyint unsigned DEFAULT 1, creator varchar(100) NOT NULL, numLimit mediumint unsigned DEFAULT 20000,
-  curNum mediumint unsigned, ctime datetime, PRIMARY KEY (id)) ENGINE=MyISAM DEFAULT CHARSET=utf8;
-CREATE TABLE userGroup (id int unsigned NOT NULL AUTO_INCREMENT, userId varchar(100) NOT NULL, groupList mediumtext NOT NULL, PRIMARY KEY (id), KEY userId (userId)) ENGINE=MyISAM DEFAULT CHARSET=utf8;`);
-// Members drawn from a pool of users so that each user is in several groups; every 10th member has DND on.
-const users = Math.max(memberCount, Math.floor((groupCount * memberCount) / 5));
-const groupsOfUser = new Map<number, string[]>();
-for (let start = 0; start < groupCount; start += 500) {
-	const rows: unknown[][] = [];
-	for (let g = start; g < Math.min(groupCount, start + 500); g++) {
-		const id = 100462 + g;
-		const members = Array.from({ length: memberCount }, (_, i) => (g * 7919 + i * 104729) % users);
-		const list = members.map((u, i) => `user${u}_${i % 10 === 9 ? 1 : 0}`).join(",");
-		for (const [i, u] of members.entries()) groupsOfUser.set(u, [...(groupsOfUser.get(u) ?? []), `${id}_${i % 10 === 9 ? 1 : 0}`]);
-		rows.push([id, `group ${g}`, list, `user${members[0]}`, memberCount, "2024-05-01 10:00:00"]);
-	}
-	await db.query("INSERT INTO `groups` (id, groupName, userList, creator, curNum, ctime) VALUES ?", [rows]);
-}
-const index = [...groupsOfUser].map(([u, list]) => [`user${u}`, list.join(",")]);
-for (let i = 0; i < index.length; i += 5000)
-	await db.query("INSERT INTO userGroup (userId, groupList) VALUES ?", [index.slice(i, i + 5000)]);
-await db.end();
-console.log(`filled ${groupCount} groups x ${memberCount} members (${groupsOfUser.size} users)`);
+const users = await fillSample(url, groupCount, memberCount);
+console.log(`filled ${groupCount} groups x ${memberCount} members (${users} users)`);
 
 const scratch = mkdtempSync(join(tmpdir(), "import-bench-"));
 const dev = await startDevServer({ vars: { API_TOKEN } });

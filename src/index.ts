@@ -4,18 +4,20 @@
  * parse, authenticate, validate, dispatch) and the app's read API (src/api).
  * One GroupObject per group owns its state and its outbox; GroupIdCounter mints
  * ids; UserIndex shards hold each user's groups and GroupRegistry shards every
- * group, both fed by the group outboxes.
+ * group, both fed by the group outboxes; BackupRunner writes the nightly backup.
  */
 import { Hono } from "hono";
 import { api } from "./api/api";
 import { consolePages } from "./api/console";
 import type { SettingsSource } from "./config";
 import { callbacks, unexpected } from "./edge/app";
+import { scheduled } from "./backups/scheduled";
 
 export { GroupIdCounter } from "./counter/group-id-counter";
 export { GroupObject } from "./group/group-object";
 export { UserIndex } from "./user-index/user-index";
 export { GroupRegistry } from "./registry/group-registry";
+export { BackupRunner } from "./backups/backup-runner";
 
 const worker = new Hono<{ Bindings: SettingsSource }>();
 worker.route("/", api);
@@ -25,4 +27,5 @@ worker.route("/", consolePages);
 worker.route("/", callbacks);
 worker.onError(unexpected);
 
-export default worker satisfies ExportedHandler<Env>;
+// The cron trigger starts the nightly backup (src/backups).
+export default { fetch: worker.fetch, scheduled } satisfies ExportedHandler<Env>;

@@ -61,7 +61,9 @@ export function creation(group: Group, origin: Origin): Change {
 		userIds: [...group.members.keys()],
 		whole: whole(group),
 	};
-	return { store: group, users: everyone(group), event, news: told(origin, { op: "create" }) };
+	// Members join at the group's creation time (what its member rows store), in the user index too.
+	const users = everyone(group).map(([id, state]): MemberState => [id, state, group.createdAt]);
+	return { store: group, users, event, news: told(origin, { op: "create" }) };
 }
 
 /** Who is not a member yet joins, within `limit`; undefined when all are in already. */
@@ -133,10 +135,15 @@ export function importation(group: Group, existing: Group | null, imported: Impo
 		result: revived ? "revived" : existing ? "replaced" : "created",
 	};
 	const given = imported.joinedAt;
+	// A known join time goes to the user index too, so each user's list shows it (and orders by it) as before.
+	const timed = everyone(group).map(([id, state]): MemberState => {
+		const at = given?.get(id);
+		return typeof at === "number" ? [id, state, at] : [id, state];
+	});
 	return {
 		store: group,
 		joinedAt: (id, at) => (given?.has(id) ? (given.get(id) ?? null) : at),
-		users: [...everyone(group), ...leaving.map((id) => [id, Membership.Out] as const)],
+		users: [...timed, ...leaving.map((id) => [id, Membership.Out] as const)],
 		event,
 	};
 }

@@ -17,8 +17,11 @@ export interface MembershipDelta {
 	readonly users: readonly MemberState[];
 }
 
-/** [userId, state]: a user's place in the group after the change. */
-export type MemberState = readonly [userId: string, state: Membership];
+/**
+ * [userId, state]: a user's place in the group after the change; with a join time (ms) when the
+ * change gives one (an import or restore of known join times), which then replaces the index's.
+ */
+export type MemberState = readonly [userId: string, state: Membership, joinedAt?: number];
 
 export const Membership = { Out: 0, In: 1, InWithDnd: 2 } as const;
 export type Membership = (typeof Membership)[keyof typeof Membership];

@@ -66,20 +66,22 @@ export class UserIndex extends DurableObject<Env> {
 			deleted ? 1 : 0,
 			version,
 		);
-		for (const [userId, state] of users) {
-			// A joiner's join time is the change's; a member who only toggles DND keeps theirs.
+		for (const [userId, state, joinedAt] of users) {
+			// A joiner's join time is the change's; a member who only toggles DND keeps theirs; a time the
+			// change gives (a restore) is taken as it is.
 			this.#sql.exec(
 				`INSERT INTO memberships VALUES (?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (user_id, group_id) DO UPDATE SET
-				   joined_at = CASE WHEN memberships.member = 1 THEN memberships.joined_at ELSE excluded.joined_at END,
+				   joined_at = CASE WHEN memberships.member = 1 AND ? = 0 THEN memberships.joined_at ELSE excluded.joined_at END,
 				   member = excluded.member, dnd = excluded.dnd, version = excluded.version
 				 WHERE excluded.version > memberships.version`,
 				userId,
 				groupId,
 				state === Membership.Out ? 0 : 1,
 				state === Membership.InWithDnd ? 1 : 0,
-				at,
+				joinedAt ?? at,
 				version,
+				joinedAt === undefined ? 0 : 1,
 			);
 		}
 	}

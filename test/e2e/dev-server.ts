@@ -51,11 +51,16 @@ interface DevServerOptions {
 	vars?: Record<string, string>;
 	persistTo?: string;
 	port?: number;
+	/** Another wrangler configuration file than the project's (bench/backup.ts adds an R2 bucket). */
+	config?: string;
+	/** More `wrangler dev` arguments, such as --test-scheduled. */
+	args?: string[];
 }
 
 async function startOnce(options: DevServerOptions): Promise<DevServer> {
 	const port = options.port ?? (await freePort());
-	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
+	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...(options.args ?? [])];
+	if (options.config) args.push("--config", options.config);
 	for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 	const scratch = options.persistTo ? undefined : mkdtempSync(join(tmpdir(), "aec-dev-"));
 	args.push("--persist-to", options.persistTo ?? scratch ?? "");

@@ -98,10 +98,11 @@ describe("whole-group changes", () => {
 		const g = group();
 		expect(creation(g, "starrtc")).toMatchObject({ store: g, news: undefined, event: { actor: "alice", type: EventType.Created } });
 		expect(creation(g, "app")).toMatchObject({ news: { op: "create" }, event: { actor: null } });
+		// Each with the group's creation time, which its member rows store as their join time.
 		expect(creation(g, "app").users).toEqual([
-			["alice", Membership.In],
-			["bob", Membership.In],
-			["carol", Membership.In],
+			["alice", Membership.In, g.createdAt],
+			["bob", Membership.In, g.createdAt],
+			["carol", Membership.In, g.createdAt],
 		]);
 	});
 

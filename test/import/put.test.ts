@@ -30,6 +30,21 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
 	res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
 
 describe("writing a group", () => {
+	it("waits what a 429's Retry-After says before trying again", async ({ expect }) => {
+		const server = await serve((_, res, n) =>
+			n === 0
+				? res
+						.writeHead(429, { "Content-Type": "application/json", "Retry-After": "1" })
+						.end(JSON.stringify({ error: { code: "RATE", message: "slow down" } }))
+				: json(res, 201, { result: "created" }),
+		);
+		const started = Date.now();
+		const written = await putGroup(group, { url: server.url, apiToken: "t", overwrite: false, backoffMs: 5 });
+		await server.close();
+		expect(written).toMatchObject({ result: "created", attempts: 2 });
+		expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+	});
+
 	it("retries 5xx and 429 with backoff, then takes the answer", async ({ expect }) => {
 		const server = await serve((_, res, n) =>
 			n < 2

@@ -11,6 +11,7 @@ const options: ImportOptions = {
 	apiToken: "t",
 	dryRun: false,
 	overwrite: false,
+	revive: false,
 	concurrency: 16,
 	report: "import-report.json",
 	timeZone: "Asia/Shanghai",
@@ -66,7 +67,17 @@ describe("the report file", () => {
 		});
 		expect(report.startedAt).toBe("1970-01-01T00:00:00.000Z");
 		expect(report.seconds).toEqual({ read: 1.5, write: 2, total: 12.345 });
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 1, unchanged: 1, replaced: 1, conflicts: 1, skipped: 4, failed: 1 });
+		expect(report.groups).toEqual({
+			read: 10,
+			toImport: 8,
+			created: 1,
+			unchanged: 1,
+			replaced: 1,
+			revived: 0,
+			conflicts: 1,
+			skipped: 4,
+			failed: 1,
+		});
 		expect([report.members, report.doNotDisturb]).toEqual([36, 8]);
 		expect(report.conflicts).toEqual([{ groupId: "4", error: "GROUP_EXISTS: other content" }]);
 		expect(report.skipped).toEqual([
@@ -93,7 +104,17 @@ describe("the report file", () => {
 	it("of a dry run: what a real run would import, nothing counted as written", ({ expect }) => {
 		const report = buildReport({ ...dryRun, gone: ["12"] }, 0);
 		expect(report.dryRun).toBe(true);
-		expect(report.groups).toEqual({ read: 10, toImport: 8, created: 0, unchanged: 0, replaced: 0, conflicts: 0, skipped: 1, failed: 0 });
+		expect(report.groups).toEqual({
+			read: 10,
+			toImport: 8,
+			created: 0,
+			unchanged: 0,
+			replaced: 0,
+			revived: 0,
+			conflicts: 0,
+			skipped: 1,
+			failed: 0,
+		});
 		expect([report.imported, report.goneFromSample]).toEqual([[], ["12"]]);
 	});
 });
@@ -118,6 +139,7 @@ summary
   time                       12.3 s
   rate                   4 groups/s
 report: import-report.json
+1 groups were deleted here and stay deleted: see "skipped" in the report; --revive brings them back
 1 groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
 	});
 
@@ -161,5 +183,12 @@ describe("the exit status", () => {
 		expect(status("created", "unchanged", "replaced", "refused", "group-full", "deleted-here")).toBe(0);
 		expect(status("created", "conflict")).toBe(1);
 		expect(status("failed", "created")).toBe(1);
+	});
+
+	it("is 1 when an export file had a bad or repeated line, whatever was written; other problems leave it 0", ({ expect }) => {
+		const problem = (kind: Problem["kind"]): Problem => ({ kind, groupId: "7", detail: "line 2: …" });
+		expect(exitCode([answer("1", "created")], [problem("bad-line")])).toBe(1);
+		expect(exitCode([], [problem("duplicate-line")])).toBe(1);
+		expect(exitCode([answer("1", "revived")], [problem("trimmed-id"), problem("missing-flag")])).toBe(0);
 	});
 });

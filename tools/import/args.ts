@@ -2,20 +2,22 @@
 import { parseArgs } from "node:util";
 
 export const USAGE =
-	"usage: npm run import -- --from <mysql://user:pass@host:port/db | dump.sql> --url <base URL> [--api-token T | env API_TOKEN]\n" +
-	"                        [--dry-run] [--overwrite] [--concurrency 16] [--report file.json] [--timezone Asia/Shanghai] [--groups id,id]\n" +
-	"                        [--previous earlier-report.json]";
+	"usage: npm run import -- --from <mysql://user:pass@host:port/db | dump.sql | groups.ndjson> --url <base URL> [--api-token T | env API_TOKEN]\n" +
+	"                        [--dry-run] [--overwrite] [--revive] [--concurrency 16] [--report file.json] [--timezone Asia/Shanghai]\n" +
+	"                        [--groups id,id] [--previous earlier-report.json]";
 
 export interface ImportOptions {
-	/** A `mysql://` URL or the path of a mysqldump file. */
+	/** A `mysql://` URL, the path of a mysqldump file, or of an export file (`npm run export`, a nightly backup). */
 	readonly from: string;
-	readonly source: "mysql" | "dump";
+	readonly source: "mysql" | "dump" | "export";
 	/** Our base URL; only a dry run goes without. */
 	readonly url?: string;
 	/** Empty only on a dry run. */
 	readonly apiToken: string;
 	readonly dryRun: boolean;
 	readonly overwrite: boolean;
+	/** `?revive=true`: a group deleted here comes back (from a backup); without it, it stays deleted. */
+	readonly revive: boolean;
 	readonly concurrency: number;
 	/** Where the report is written. */
 	readonly report: string;
@@ -40,6 +42,7 @@ const flags = (argv: readonly string[]) =>
 			"api-token": { type: "string" },
 			"dry-run": { type: "boolean", default: false },
 			overwrite: { type: "boolean", default: false },
+			revive: { type: "boolean", default: false },
 			concurrency: { type: "string", default: "16" },
 			report: { type: "string", default: "import-report.json" },
 			// The sample's config.php sets Asia/Shanghai; ctime is its local wall time.
@@ -67,6 +70,8 @@ export function parseImportArgs(argv: readonly string[], env: { readonly API_TOK
 	if (!Number.isInteger(concurrency) || concurrency < 1) return { error: "--concurrency must be a positive integer" };
 	if (!dryRun && !values.url) return { error: "--url is required (or --dry-run)" };
 	if (!dryRun && !apiToken) return { error: "--api-token or env API_TOKEN is required (or --dry-run)" };
+	if (values.previous && /\.(nd)?jsonl?$/i.test(from))
+		return { error: "--previous compares with the sample; an export file has no use for it" };
 	const timeZone = values.timezone;
 	try {
 		new Intl.DateTimeFormat("en-US", { timeZone });
@@ -76,11 +81,12 @@ export function parseImportArgs(argv: readonly string[], env: { readonly API_TOK
 	return {
 		options: {
 			from,
-			source: /^mysql:\/\//i.test(from) ? "mysql" : "dump",
+			source: /^mysql:\/\//i.test(from) ? "mysql" : /\.(nd)?jsonl?$/i.test(from) ? "export" : "dump",
 			url: values.url,
 			apiToken,
 			dryRun,
 			overwrite: values.overwrite,
+			revive: values.revive,
 			concurrency,
 			report: values.report,
 			timeZone,

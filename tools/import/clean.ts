@@ -1,3 +1,5 @@
+import type { ExportLine } from "../export/lines.ts";
+
 /**
  * From the StarRTC sample's rows to what `PUT /v1/groups/{id}` takes, by the
  * rules our callbacks use. Every change made to the data is recorded as a
@@ -38,6 +40,16 @@ export interface CleanGroup {
 	readonly body: ImportBody;
 }
 
+/** What a run writes: a group from the sample, cleaned, or an export file's line, as it is. */
+export interface GroupToWrite {
+	readonly groupId: string;
+	readonly body: ImportBody | ExportLine;
+}
+
+/** How many members of a group to write have DND on. */
+export const dndCount = (body: GroupToWrite["body"]): number =>
+	"doNotDisturb" in body ? body.doNotDisturb.length : body.members.filter((m) => m.doNotDisturb).length;
+
 export const ProblemKinds = {
 	"empty-id": "an empty member entry (an add with an empty user id, or a stray comma): dropped",
 	"trimmed-id": "an id with surrounding whitespace: trimmed, as callbacks do",
@@ -59,6 +71,8 @@ export const ProblemKinds = {
 	"index-unknown-group": "userGroup names a group that does not exist: the sample's list.php failed for that user",
 	"refused-by-server": "the server answered 400 for the group: skipped (the answer is in the report)",
 	"group-full": "more members than the server's MAX_GROUP_MEMBERS: skipped",
+	"bad-line": "a line of the export file that is not a group (cut short, edited): nothing sent for it; the run goes on and exits 1",
+	"duplicate-line": "a group on a second line of the export file: the first line is imported, this one is not",
 } as const;
 export type ProblemKind = keyof typeof ProblemKinds;
 

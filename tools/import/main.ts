@@ -1,10 +1,11 @@
 /**
- * npm run import -- --from mysql://user:pass@host:3306/starRTC_private | --from dump.sql
- *                   --url <our base URL> [--api-token <API_TOKEN>] [--dry-run] [--overwrite]
+ * npm run import -- --from mysql://user:pass@host:3306/starRTC_private | --from dump.sql | --from groups.ndjson
+ *                   --url <our base URL> [--api-token <API_TOKEN>] [--dry-run] [--overwrite] [--revive]
  *                   [--concurrency 16] [--report import-report.json] [--timezone Asia/Shanghai] [--groups id,id]
  *                   [--previous earlier-report.json]
  *
- * Moves the StarRTC sample server's groups here under their own ids. Every run
+ * Moves the StarRTC sample server's groups here under their own ids, or puts
+ * back the groups of an export file (`npm run export`, a nightly backup). Every run
  * re-reads everything and writes every group: what is already here unchanged
  * is a no-op, so a run that stopped half-way is finished by running it again.
  *
@@ -12,12 +13,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { type ImportOptions, parseImportArgs, shownSource, USAGE } from "./args.ts";
-import { type CleanGroup, cleanAll, type SampleData } from "./clean.ts";
+import { cleanAll, type GroupToWrite, type SampleData } from "./clean.ts";
 import { progressLine, readLine } from "./progress.ts";
 import { pool, putGroup, type Written } from "./put.ts";
 import { readDump, readMysql } from "./read.ts";
+import { readExportFile } from "./read-export.ts";
 import { buildReport, exitCode, summaryLines } from "./report.ts";
-import { goneFromSample, selectGroups } from "./select.ts";
+import { goneFromSample, type Selection, selectGroups } from "./select.ts";
 
 async function main(): Promise<number> {
 	const parsed = parseImportArgs(process.argv.slice(2), process.env);
@@ -30,21 +32,18 @@ async function main(): Promise<number> {
 	const started = Date.now();
 
 	console.log(`reading ${shownSource(options)}`);
-	let data: SampleData;
+	let read: { selection: Selection; groupsRead: number; gone: string[]; line: (readMs: number) => string };
 	try {
-		data = options.source === "mysql" ? await readMysql(options.from) : await readDump(options.from);
+		read = options.source === "export" ? await fromExport(options) : await fromSample(options);
 	} catch (e) {
 		console.error(`error: cannot read ${shownSource(options)}: ${e instanceof Error ? e.message : e}`);
 		return 1;
 	}
-	const selection = selectGroups(cleanAll(data, options.timeZone), options.only);
-	let gone: string[] = [];
-	if (options.previous) {
-		const earlier = JSON.parse(readFileSync(options.previous, "utf8")) as { imported?: string[] };
-		gone = goneFromSample(earlier.imported ?? [], data, options.only);
-	}
+	const { selection, groupsRead, gone } = read;
 	const readMs = Date.now() - started;
-	console.log(readLine({ groups: data.groups.length, userGroups: data.userGroups.length }, selection, readMs));
+	console.log(read.line(readMs));
+	for (const p of selection.problems)
+		if (p.kind === "bad-line" || p.kind === "duplicate-line") console.error(`${options.from}: ${p.detail}`);
 
 	if (!options.dryRun && !(await tokenTaken(options))) return 1;
 
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
 	const written = options.dryRun ? [] : await writeAll(selection.groups, options);
 	const run = {
 		options,
-		groupsRead: data.groups.length,
+		groupsRead,
 		selection,
 		written,
 		gone,
@@ -62,7 +61,29 @@ async function main(): Promise<number> {
 	};
 	writeFileSync(options.report, `${JSON.stringify(buildReport(run, Date.now() - started), null, 1)}\n`);
 	for (const line of summaryLines(run, Date.now() - started)) console.log(line);
-	return exitCode(written);
+	return exitCode(written, selection.problems);
+}
+
+/** The sample's tables, cleaned. */
+async function fromSample(options: ImportOptions) {
+	const data: SampleData = options.source === "mysql" ? await readMysql(options.from) : await readDump(options.from);
+	const selection = selectGroups(cleanAll(data, options.timeZone), options.only);
+	let gone: string[] = [];
+	if (options.previous) {
+		const earlier = JSON.parse(readFileSync(options.previous, "utf8")) as { imported?: string[] };
+		gone = goneFromSample(earlier.imported ?? [], data, options.only);
+	}
+	const counts = { groups: data.groups.length, userGroups: data.userGroups.length };
+	return { selection, groupsRead: data.groups.length, gone, line: (ms: number) => readLine(counts, selection, ms) };
+}
+
+/** An export file's lines, as they are: a bad line is reported and skipped, the others are sent. */
+async function fromExport(options: ImportOptions) {
+	const file = await readExportFile(options.from);
+	const selection = selectGroups(file, options.only);
+	const line = (ms: number) =>
+		`read ${file.lines} lines in ${(ms / 1000).toFixed(1)} s; ${selection.groups.length} groups to import, ${selection.skippedIds.size} lines skipped`;
+	return { selection, groupsRead: file.lines, gone: [], line };
 }
 
 /** A wrong token or URL would fail every group: find out once, first. */
@@ -80,7 +101,7 @@ async function tokenTaken(options: ImportOptions): Promise<boolean> {
 }
 
 /** Every group through the pool, with progress: redrawn in place on a terminal, a plain line every 5 s otherwise. */
-async function writeAll(groups: CleanGroup[], options: ImportOptions): Promise<Written[]> {
+async function writeAll(groups: GroupToWrite[], options: ImportOptions): Promise<Written[]> {
 	const written: Written[] = [];
 	if (!groups.length) return written;
 	const tty = process.stdout.isTTY === true;
@@ -97,7 +118,8 @@ async function writeAll(groups: CleanGroup[], options: ImportOptions): Promise<W
 	await pool(
 		groups,
 		options.concurrency,
-		(g: CleanGroup) => putGroup(g, { url: options.url ?? "", apiToken: options.apiToken, overwrite: options.overwrite }),
+		(g: GroupToWrite) =>
+			putGroup(g, { url: options.url ?? "", apiToken: options.apiToken, overwrite: options.overwrite, revive: options.revive }),
 		(w) => {
 			written.push(w);
 			if (w.result === "failed") failed++;

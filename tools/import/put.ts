@@ -1,7 +1,8 @@
 /** Writes groups through `PUT /v1/groups/{id}`, bounded and retried. */
-import type { CleanGroup } from "./clean.ts";
+import { backoff, retryAfterMs } from "../export/retry.ts";
+import type { GroupToWrite } from "./clean.ts";
 
-export type Result = "created" | "unchanged" | "replaced" | "conflict" | "deleted-here" | "refused" | "group-full" | "failed";
+export type Result = "created" | "unchanged" | "replaced" | "revived" | "conflict" | "deleted-here" | "refused" | "group-full" | "failed";
 
 export interface Written {
 	readonly groupId: string;
@@ -15,25 +16,27 @@ export interface WriteOptions {
 	readonly url: string;
 	readonly apiToken: string;
 	readonly overwrite: boolean;
+	/** Bring back a group deleted here (`?revive=true`). */
+	readonly revive?: boolean;
 	readonly attempts?: number;
-	/** The first retry's wait; it doubles up to 30 s, with jitter. */
+	/** The first retry's wait; it doubles up to 30 s, with jitter. A Retry-After answer is waited instead (up to 5 minutes). */
 	readonly backoffMs?: number;
 	readonly timeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One group: 5xx, 429 and network errors are retried with backoff; any other answer is final. */
-export async function putGroup(group: CleanGroup, options: WriteOptions): Promise<Written> {
-	const target = `${options.url.replace(/\/+$/, "")}/v1/groups/${group.groupId}${options.overwrite ? "?overwrite=true" : ""}`;
+/** One group: 5xx, 429 and network errors are retried with backoff (as `npm run export` does); any other answer is final. */
+export async function putGroup(group: GroupToWrite, options: WriteOptions): Promise<Written> {
+	const query = [options.overwrite ? "overwrite=true" : "", options.revive ? "revive=true" : ""].filter(Boolean).join("&");
+	const target = `${options.url.replace(/\/+$/, "")}/v1/groups/${group.groupId}${query ? `?${query}` : ""}`;
 	const attempts = options.attempts ?? 8;
 	let last = "";
 	let status: number | undefined;
+	let wait = 0;
 	for (let attempt = 1; attempt <= attempts; attempt++) {
-		if (attempt > 1) {
-			const wait = Math.min(30_000, (options.backoffMs ?? 500) * 2 ** (attempt - 2));
-			await sleep(wait / 2 + Math.random() * (wait / 2));
-		}
+		if (attempt > 1) await sleep(wait);
+		wait = backoff(attempt + 1, options.backoffMs ?? 500);
 		try {
 			const response = await fetch(target, {
 				method: "PUT",
@@ -46,7 +49,9 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 			const error = answer.error ? `${answer.error.code}: ${answer.error.message}` : undefined;
 			if (status === 201 || status === 200) {
 				const result =
-					answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" ? answer.result : undefined;
+					answer.result === "created" || answer.result === "unchanged" || answer.result === "replaced" || answer.result === "revived"
+						? answer.result
+						: undefined;
 				if (result) return { groupId: group.groupId, result, status, attempts: attempt };
 				return {
 					groupId: group.groupId,
@@ -58,6 +63,7 @@ export async function putGroup(group: CleanGroup, options: WriteOptions): Promis
 			}
 			if (status >= 500 || status === 429) {
 				last = error ?? `HTTP ${status}`;
+				wait = retryAfterMs(response.headers.get("Retry-After")) ?? wait;
 				continue;
 			}
 			const code = answer.error?.code;

@@ -1,8 +1,8 @@
 /** What a run tells the operator: the report file, the printed lines and the exit status. No I/O. */
 import { type ImportOptions, shownSource } from "./args.ts";
-import { type Problem, ProblemKinds } from "./clean.ts";
+import { dndCount, type Problem, ProblemKinds } from "./clean.ts";
 import type { Result, Written } from "./put.ts";
-import type { Selection } from "./select.ts";
+import { SKIPPING, type Selection } from "./select.ts";
 
 export interface Run {
 	readonly options: ImportOptions;
@@ -29,6 +29,7 @@ function tally(run: Run) {
 		created: 0,
 		unchanged: 0,
 		replaced: 0,
+		revived: 0,
 		conflict: 0,
 		"deleted-here": 0,
 		refused: 0,
@@ -55,7 +56,7 @@ function tally(run: Run) {
 		problems,
 		byKind,
 		members: groups.reduce((n, g) => n + g.body.members.length, 0),
-		dnd: groups.reduce((n, g) => n + g.body.doNotDisturb.length, 0),
+		dnd: groups.reduce((n, g) => n + dndCount(g.body), 0),
 		skipped: skippedIds.size + counts.refused + counts["group-full"] + counts["deleted-here"],
 	};
 }
@@ -64,14 +65,14 @@ function tally(run: Run) {
 export function buildReport(run: Run, totalMs: number) {
 	const { options, selection, written } = run;
 	const { counts, problems, byKind, members, dnd, skipped } = tally(run);
-	const cleaningSkipped = (p: Problem) =>
-		selection.skippedIds.has(p.groupId) && (p.kind === "invalid-creator" || p.kind === "invalid-group-id");
+	const cleaningSkipped = (p: Problem) => selection.skippedIds.has(p.groupId) && SKIPPING.has(p.kind);
 	const answered = (...results: Result[]) => written.filter((w) => results.includes(w.result));
 	return {
 		source: shownSource(options),
 		url: options.url ?? null,
 		dryRun: options.dryRun,
 		overwrite: options.overwrite,
+		revive: options.revive,
 		timeZone: options.timeZone,
 		startedAt: new Date(run.startedAt).toISOString(),
 		seconds: { read: run.readMs / 1000, write: run.writeMs / 1000, total: totalMs / 1000 },
@@ -81,6 +82,7 @@ export function buildReport(run: Run, totalMs: number) {
 			created: counts.created,
 			unchanged: counts.unchanged,
 			replaced: counts.replaced,
+			revived: counts.revived,
 			conflicts: counts.conflict,
 			skipped,
 			failed: counts.failed,
@@ -100,7 +102,7 @@ export function buildReport(run: Run, totalMs: number) {
 		],
 		failed: answered("failed").map((w) => ({ groupId: w.groupId, status: w.status, error: w.error })),
 		goneFromSample: run.gone,
-		imported: answered("created", "unchanged", "replaced").map((w) => w.groupId),
+		imported: answered("created", "unchanged", "replaced", "revived").map((w) => w.groupId),
 	};
 }
 
@@ -116,6 +118,7 @@ export function summaryLines(run: Run, totalMs: number): string[] {
 		row("groups created", counts.created);
 		row("groups unchanged", counts.unchanged);
 		row("groups replaced", counts.replaced);
+		if (options.revive || counts.revived) row("groups revived", counts.revived);
 		row("groups in conflict", counts.conflict);
 		row("groups failed", counts.failed);
 	}
@@ -131,6 +134,10 @@ export function summaryLines(run: Run, totalMs: number): string[] {
 	if (!options.dryRun && selection.groups.length)
 		row("rate", `${(selection.groups.length / Math.max(run.writeMs / 1000, 0.001)).toFixed(0)} groups/s`);
 	lines.push(`report: ${options.report}`);
+	if (counts["deleted-here"])
+		lines.push(
+			`${counts["deleted-here"]} groups were deleted here and stay deleted: see "skipped" in the report; --revive brings them back`,
+		);
 	if (counts.conflict)
 		lines.push(`${counts.conflict} groups are here with other content: see "conflicts" in the report; --overwrite replaces them`);
 	if (run.gone.length)
@@ -138,7 +145,10 @@ export function summaryLines(run: Run, totalMs: number): string[] {
 	return lines;
 }
 
-/** 1 when a group was not written as asked (a failure or a conflict), for scripts and CI. */
-export function exitCode(written: readonly Written[]): number {
-	return written.some((w) => w.result === "failed" || w.result === "conflict") ? 1 : 0;
+/** 1 when a group was not written as asked (a failure, a conflict, a bad or repeated line of an export file), for scripts and CI. */
+export function exitCode(written: readonly Written[], problems: readonly Problem[] = []): number {
+	return written.some((w) => w.result === "failed" || w.result === "conflict") ||
+		problems.some((p) => p.kind === "bad-line" || p.kind === "duplicate-line")
+		? 1
+		: 0;
 }

@@ -1,20 +1,23 @@
 /** Which of the cleaned groups a run writes (`--groups`), and which earlier imports the sample has lost. */
-import type { CleanGroup, Problem, SampleData } from "./clean.ts";
+import type { GroupToWrite, Problem, SampleData } from "./clean.ts";
 
 export interface Selection {
-	readonly groups: CleanGroup[];
+	readonly groups: GroupToWrite[];
 	readonly problems: Problem[];
 	/** Groups cleaning refused to guess at: never written, counted as skipped. */
 	readonly skippedIds: ReadonlySet<string>;
 }
 
+/** The problems that keep a group (or an export file's line) from being written at all. */
+export const SKIPPING: ReadonlySet<string> = new Set(["invalid-creator", "invalid-group-id", "bad-line", "duplicate-line"]);
+
 export function selectGroups(
-	cleaned: { readonly groups: CleanGroup[]; readonly problems: Problem[] },
+	cleaned: { readonly groups: GroupToWrite[]; readonly problems: Problem[] },
 	only?: ReadonlySet<string>,
 ): Selection {
 	const groups = only ? cleaned.groups.filter((g) => only.has(g.groupId)) : cleaned.groups;
 	const problems = only ? cleaned.problems.filter((p) => only.has(p.groupId)) : cleaned.problems;
-	const skippedIds = new Set(problems.filter((p) => p.kind === "invalid-creator" || p.kind === "invalid-group-id").map((p) => p.groupId));
+	const skippedIds = new Set(problems.filter((p) => SKIPPING.has(p.kind)).map((p) => p.groupId));
 	return { groups, problems, skippedIds };
 }
 
