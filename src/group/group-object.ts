@@ -5,9 +5,8 @@ import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/err
 import { WebhookDelivery } from "../events/delivery";
 import { EventLog, afterVersion } from "../events/history";
 import { EventType, type GroupEvent, messagesOf } from "../events/messages";
-import { type StarRtcNews, wholeState } from "../starrtc/calls";
+import type { StarRtcNews } from "../starrtc/calls";
 import { StarRtcDelivery } from "../starrtc/delivery";
-import { callProxy } from "../starrtc/proxy";
 import { tellStarRtc } from "../starrtc/teller";
 import { IndexDelivery } from "../user-index/delivery";
 import { Membership, type MemberState, type Page } from "../user-index/membership";
@@ -208,14 +207,24 @@ export class GroupObject extends DurableObject<Env> {
 		return this.#appChange((group) => this.#delete(group, "app", ""));
 	}
 
-	/** Sends StarRTC's proxy the whole state now (before a message to a group groupServer does not hold). */
-	async resyncStarRtc(): Promise<Outcome<void>> {
-		const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(this.env);
+	/**
+	 * Sends StarRTC's proxy the whole state now: before a message to a group groupServer
+	 * does not hold, and an operator's resync. Sent as the outbox sends a create, so a
+	 * callback during the call gets the state sent again; answers the version StarRTC
+	 * now holds. Changes still waiting for StarRTC are then tried at once, not after
+	 * their backoff: each is worked out from the group when sent, so after the whole
+	 * state it repeats what StarRTC holds and never undoes it.
+	 */
+	async resyncStarRtc(): Promise<Outcome<{ version: number }>> {
+		const { starrtcProxyUrl: proxyUrl, starrtcTimeoutMs: timeoutMs } = readSettings(this.env);
 		const group = this.#guarded(() => this.#readable());
 		if (!group.ok) return group;
-		if (url === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
-		const verdict = await callProxy(url, wholeState(group.value.groupId, starRtcView(group.value)), timeout);
-		return verdict.ok ? ok(undefined) : fail(ErrorCode.UpstreamFailure, verdict.error);
+		if (proxyUrl === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
+		const { groupId } = group.value;
+		const error = await tellStarRtc({ op: "create" }, { groupId, proxyUrl, timeoutMs, view: () => this.#viewNow() });
+		if (error !== undefined) return fail(ErrorCode.UpstreamFailure, error);
+		if (this.#starrtc.waiting()) this.#outbox.kick();
+		return ok({ version: this.#load()?.version ?? group.value.version });
 	}
 
 	// ---- Import from another AEC server. ----
