@@ -30,6 +30,8 @@ export interface Settings {
 	readonly indexShards: number;
 	/** Off: changes write no outbox rows, so nothing feeds the user index (for measurement). */
 	readonly userIndex: boolean;
+	/** Group registry shards (`registry-<n>`): fixed once groups are registered. */
+	readonly registryShards: number;
 	readonly apiToken?: string;
 	readonly userTokenSecret?: string;
 	/** The demo apps' list.php / members.php answer without a token. */
@@ -218,6 +220,7 @@ function parseSettings(env: SettingsSource): Settings {
 		upstreamTimeoutMs: integer("UPSTREAM_TIMEOUT_MS", env.UPSTREAM_TIMEOUT_MS, 5000, 1, 15000),
 		indexShards: integer("INDEX_SHARDS", env.INDEX_SHARDS, 16, 1, 1024),
 		userIndex: onOff("USER_INDEX_FEED", env.USER_INDEX_FEED),
+		registryShards: integer("REGISTRY_SHARDS", env.REGISTRY_SHARDS, 4, 1, 64),
 		apiToken: secret("API_TOKEN", env.API_TOKEN),
 		userTokenSecret: secret("USER_TOKEN_SECRET", env.USER_TOKEN_SECRET),
 		publicReads: flag("PUBLIC_READS", env.PUBLIC_READS),

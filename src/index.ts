@@ -3,7 +3,8 @@
  * of its app. Two doors into the same objects: the AEC callbacks (src/edge:
  * parse, authenticate, validate, dispatch) and the app's read API (src/api).
  * One GroupObject per group owns its state and its outbox; GroupIdCounter mints
- * ids; UserIndex shards hold each user's groups, fed by the group outboxes.
+ * ids; UserIndex shards hold each user's groups and GroupRegistry shards every
+ * group, both fed by the group outboxes.
  */
 import { Hono } from "hono";
 import { api } from "./api/api";
@@ -14,6 +15,7 @@ import { callbacks, unexpected } from "./edge/app";
 export { GroupIdCounter } from "./counter/group-id-counter";
 export { GroupObject } from "./group/group-object";
 export { UserIndex } from "./user-index/user-index";
+export { GroupRegistry } from "./registry/group-registry";
 
 const worker = new Hono<{ Bindings: SettingsSource }>();
 worker.route("/", api);

@@ -26,6 +26,7 @@ const settings: Record<string, { readonly bad: readonly string[]; readonly good:
 	UPSTREAM_TIMEOUT_MS: { bad: ["0", "-1", "15001", "5s"], good: ["1", "15000", "", "  ", undefined] },
 	INDEX_SHARDS: { bad: ["0", "1025", "-3", "16.5", "many"], good: ["1", "1024", ""] },
 	USER_INDEX_FEED: { bad: ["true", "OFF", "no"], good: ["on", "off", ""] },
+	REGISTRY_SHARDS: { bad: ["0", "65", "-1", "4.5", "four"], good: ["1", "64", ""] },
 	API_TOKEN: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
 	USER_TOKEN_SECRET: { bad: ["short", "fifteen-chars-x"], good: ["sixteen-chars-xx", ""] },
 	PUBLIC_READS: { bad: ["yes", "TRUE", "1"], good: ["true", "false", ""] },

@@ -115,7 +115,7 @@ export const DONE = '{"status":"1"}';
 export const failure = (n: number) => `{"status":"0","data":"${n}"}`;
 
 /**
- * Delivers a group's outbox now, round after round, until it is empty: what the
+ * Delivers a group's outbox (the group registry's summary too) now, round after round, until it is empty: what the
  * group's alarm does on its own, run explicitly so tests need not sleep.
  */
 export async function drainOutbox(groupId: string): Promise<void> {
@@ -125,7 +125,13 @@ export async function drainOutbox(groupId: string): Promise<void> {
 			const sql = state.storage.sql;
 			// A deleted group erases its storage, outbox included, once delivered.
 			if (!sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").toArray().length) return 0;
-			return sql.exec("SELECT count(*) AS n FROM outbox").one().n;
+			// The group registry (src/registry/delivery.ts) waits while the group's version is above the one it acknowledged.
+			const registry = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'registry_acked'").toArray().length
+				? Number(
+						sql.exec("SELECT count(*) AS n FROM group_version WHERE version > coalesce((SELECT version FROM registry_acked), -1)").one().n,
+					)
+				: 0;
+			return Number(sql.exec("SELECT count(*) AS n FROM outbox").one().n) + registry;
 		});
 		if (waiting === 0) return;
 		await runDurableObjectAlarm(stub);

@@ -4,13 +4,15 @@ import { COUNTER_NAME } from "../counter/group-id-counter";
 import type { GroupObject } from "../group/group-object";
 import type { GroupState } from "../group/types";
 import { callObject } from "../group/rpc";
-import { MAX_BODY_BYTES, MAX_USER_DEFINE_DATA } from "../protocol/callback";
+import { MAX_BODY_BYTES } from "../protocol/callback";
 import { ErrorCode, type Outcome } from "../protocol/errors";
 import { sha256Hex } from "../shared/digest";
 import { MAX_MESSAGE_BYTES, type ProxyCall, callProxy } from "../starrtc/proxy";
 import type { ApiEnv } from "./env";
 import { ApiError, ApiFailure, fromGroup } from "./errors";
-import { groupIdParam, userIdParam, userIdsField } from "./params";
+import { MAX_BACKFILL_IDS, backfill } from "../registry/backfill";
+import { importBody } from "./import";
+import { emptyOr, groupIdParam, groupName, userIdParam, userIdsField } from "./params";
 
 const utf8 = new TextEncoder();
 
@@ -36,19 +38,6 @@ const appOnly: MiddlewareHandler<ApiEnv> = async (c, next) => {
 	if (c.var.caller.kind === "anonymous") throw new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
 	return bounded(c, next);
 };
-
-/** An optional list of ids: absent or [] is empty. */
-function emptyOr(value: unknown, name: string): string[] {
-	return value === undefined || (Array.isArray(value) && value.length === 0) ? [] : userIdsField(value, name);
-}
-
-function groupName(value: unknown): string {
-	const name = value ?? "";
-	if (typeof name !== "string" || utf8.encode(name).length > MAX_USER_DEFINE_DATA) {
-		throw new ApiFailure(ApiError.BadRequest, "name must be a string of at most 64 KiB");
-	}
-	return name;
-}
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 	try {
@@ -108,37 +97,29 @@ admin.post("/v1/groups", appOnly, async (c) => {
 });
 
 /**
- * Import: a group from another AEC server (the StarRTC sample) under its own id.
- * The id counter is raised above it first, so ids minted here never meet it.
- * `?overwrite=true` replaces a group that is here with other content.
+ * Import: a group from another AEC server (the StarRTC sample) under its own id,
+ * or an export line back (a restore). The id counter is raised above it first,
+ * so ids minted here never meet it. `?overwrite=true` replaces a group that is
+ * here with other content; `?revive=true` restores a group deleted here.
  */
 admin.put("/v1/groups/:groupId", appOnly, async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
-	const body = await jsonBody(c);
-	const creator = userIdParam(typeof body.creator === "string" ? body.creator : "", "creator");
-	const members = emptyOr(body.members, "members");
-	const doNotDisturb = emptyOr(body.doNotDisturb, "doNotDisturb");
-	const name = groupName(body.name);
-	const createdAt =
-		typeof body.createdAt === "number" ? body.createdAt : typeof body.createdAt === "string" ? Date.parse(body.createdAt) : Number.NaN;
-	if (!Number.isSafeInteger(createdAt) || createdAt < 0) {
-		throw new ApiFailure(ApiError.BadRequest, "createdAt must be a time (ms since 1970, or an ISO date)");
-	}
-	const limit = c.var.settings.maxGroupMembers;
-	if (new Set([creator, ...members]).size > limit) throw new ApiFailure(ApiError.GroupFull, `more than ${limit} members`);
+	const imported = importBody(await jsonBody(c), groupId, c.var.settings.maxGroupMembers);
 	await fromGroup(
 		callObject(() => counter(c).raiseAbove(groupId)),
 		true,
 	);
-	const overwrite = c.req.query("overwrite") === "true";
+	const mode = { overwrite: c.req.query("overwrite") === "true", revive: c.req.query("revive") === "true" };
 	const { result, version } = await fromGroup(
-		callObject(() => group(c, groupId).importGroup({ groupId, creator, name, members, doNotDisturb, createdAt }, overwrite)),
+		callObject(() => group(c, groupId).importGroup(imported, mode)),
 		true,
 	);
 	if (result === "conflict")
 		throw new ApiFailure(ApiError.GroupExists, `group ${groupId} is here with other content; ?overwrite=true replaces it`);
-	if (result === "deleted") throw new ApiFailure(ApiError.GroupDeleted, `group ${groupId} was deleted here and never comes back`);
-	return c.json({ groupId, result, version }, result === "created" ? 201 : 200);
+	if (result === "deleted") {
+		throw new ApiFailure(ApiError.GroupDeleted, `group ${groupId} was deleted here; only ?revive=true (restoring a backup) brings it back`);
+	}
+	return c.json({ groupId, result, version }, result === "created" || result === "revived" ? 201 : 200);
 });
 
 admin.post("/v1/groups/:groupId/members", appOnly, async (c) => {
@@ -174,6 +155,22 @@ admin.post("/v1/groups/:groupId/starrtc/resync", appOnly, async (c) => {
 	if (!synced.ok && synced.code === ErrorCode.UpstreamFailure) throw new ApiFailure(ApiError.StarRtcRefused, synced.reason);
 	const { version } = await fromGroup(synced, true);
 	return c.json({ groupId, version, resynced: true });
+});
+
+/**
+ * The one-time backfill of the group registry for groups stored by earlier
+ * releases (docs/operations.md "The group registry"): `?from=<id>` (default
+ * GROUP_ID_START) and `?count=` ids (1 to 500, default 100) per call; the
+ * answer's `next` is the following call's `from`.
+ */
+admin.post("/v1/registry/backfill", appOnly, async (c) => {
+	const from = c.req.query("from");
+	const count = c.req.query("count");
+	if (count !== undefined && (!/^\d{1,3}$/.test(count) || Number(count) < 1 || Number(count) > MAX_BACKFILL_IDS)) {
+		throw new ApiFailure(ApiError.BadRequest, `count must be an integer from 1 to ${MAX_BACKFILL_IDS}`);
+	}
+	const start = from === undefined ? undefined : Number(groupIdParam(from));
+	return c.json(await fromGroup(backfill(c.env, start, count === undefined ? 100 : Number(count)), true));
 });
 
 // ---- Messages from the app's backend: relayed to the proxy at once, its verdict answered. ----

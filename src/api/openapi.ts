@@ -74,9 +74,10 @@ const messageTypes: Record<string, string> = {
 	"group.members_removed": "Members left or were removed: `userIds`",
 	"group.dnd_on": "`userIds` (one member) turned do-not-disturb on",
 	"group.dnd_off": "`userIds` (one member) turned do-not-disturb off",
-	"group.deleted": "The group was deleted; `userIds` are who were its members. Its id never comes back",
+	"group.deleted":
+		"The group was deleted; `userIds` are who were its members. Its id is never used for another group; only an operator restoring a backup (`?revive=true`) brings it back, as group.imported with a higher version",
 	"group.imported":
-		"`PUT /v1/groups/{id}` created or replaced the group (`result`): its whole state, which replaces whatever the receiver held. `userIds` in join order (this part's), `doNotDisturb` those of them with DND on",
+		"`PUT /v1/groups/{id}` created or replaced the group, or revived a deleted one from a backup (`result`): its whole state, which replaces whatever the receiver held. `userIds` in join order (this part's), `doNotDisturb` those of them with DND on",
 };
 const signatureHeaders = [
 	{
@@ -178,9 +179,35 @@ export const openApiDocument = {
 								items: { type: "string" },
 								description: "group.created and group.imported: those of userIds with DND on",
 							},
-							result: { enum: ["created", "replaced"], description: "group.imported" },
+							result: { enum: ["created", "replaced", "revived"], description: "group.imported" },
 						},
 					},
+				},
+			},
+			Member: {
+				type: "object",
+				required: ["userId", "doNotDisturb", "joinedAt"],
+				properties: {
+					userId: { type: "string" },
+					doNotDisturb: { type: "boolean" },
+					joinedAt: {
+						type: ["string", "null"],
+						format: "date-time",
+						description: "when they joined; null for members who joined before join times were kept",
+					},
+				},
+			},
+			GroupExport: {
+				type: "object",
+				description: "One group in one consistent snapshot: one line of an export file, taken back as is by PUT /v1/groups/{groupId}",
+				required: ["groupId", "name", "creator", "createdAt", "version", "members"],
+				properties: {
+					groupId: { type: "string" },
+					name: { type: "string" },
+					creator: { type: "string" },
+					createdAt: { type: "string", format: "date-time" },
+					version: { type: "integer" },
+					members: { type: "array", items: { $ref: "#/components/schemas/Member" }, description: "in join order, the creator first" },
 				},
 			},
 			Error: {
@@ -231,16 +258,48 @@ export const openApiDocument = {
 		},
 		"/v1/groups/{groupId}": {
 			put: {
-				summary: "Import a group from another AEC server under its own id; ids minted here stay above it",
+				summary: "Import a group from another AEC server under its own id, or restore an export line; ids minted here stay above it",
 				security: appOnly,
-				parameters: [groupId, { name: "overwrite", in: "query", required: false, schema: { type: "boolean" } }],
+				parameters: [
+					groupId,
+					{ name: "overwrite", in: "query", required: false, description: "replace other content here", schema: { type: "boolean" } },
+					{
+						name: "revive",
+						in: "query",
+						required: false,
+						description: "restore a group deleted here (an operator restoring a backup); its version goes on from the deletion's",
+						schema: { type: "boolean" },
+					},
+				],
 				requestBody: body(
 					{
+						groupId: { type: "string", description: "optional; when given, the path's" },
 						creator: { type: "string" },
 						name: { type: "string" },
-						members: { type: "array", items: { type: "string" }, description: "in their order there; the creator is put first" },
+						members: {
+							oneOf: [
+								{ type: "array", items: { type: "string" }, description: "user ids in their order there; the creator is put first" },
+								{
+									type: "array",
+									description: "an export line's members, in join order; with these, no doNotDisturb list",
+									items: {
+										type: "object",
+										required: ["userId"],
+										properties: {
+											userId: { type: "string" },
+											doNotDisturb: { type: "boolean" },
+											joinedAt: {
+												oneOf: [{ type: "integer" }, { type: "string", format: "date-time" }, { type: "null" }],
+												description: "absent: the import time; null: unknown",
+											},
+										},
+									},
+								},
+							],
+						},
 						doNotDisturb: { type: "array", items: { type: "string" } },
 						createdAt: { oneOf: [{ type: "integer" }, { type: "string", format: "date-time" }] },
+						version: { type: "integer", description: "an export line's; ignored" },
 					},
 					["creator", "createdAt"],
 				),
@@ -251,11 +310,11 @@ export const openApiDocument = {
 					}),
 					"201": json({
 						type: "object",
-						properties: { groupId: { type: "string" }, result: { const: "created" }, version: { type: "integer" } },
+						properties: { groupId: { type: "string" }, result: { enum: ["created", "revived"] }, version: { type: "integer" } },
 					}),
 					...changeRefusals,
 					"409": { ...error, description: "GROUP_EXISTS (other content; ?overwrite=true replaces it) or GROUP_FULL" },
-					"410": { ...error, description: "GROUP_DELETED: deleted here; never comes back" },
+					"410": { ...error, description: "GROUP_DELETED: deleted here; only ?revive=true brings it back" },
 				},
 			},
 			delete: {
@@ -378,7 +437,7 @@ export const openApiDocument = {
 				responses: { "200": state, ...changeRefusals },
 			},
 			get: {
-				summary: "A group's members in join order, with their DND flags",
+				summary: "A group's members in join order, with their DND flags and join times",
 				security: bearer,
 				parameters: [groupId, limit, cursor],
 				responses: {
@@ -390,11 +449,7 @@ export const openApiDocument = {
 							next: { type: "string" },
 							members: {
 								type: "array",
-								items: {
-									type: "object",
-									required: ["userId", "doNotDisturb"],
-									properties: { userId: { type: "string" }, doNotDisturb: { type: "boolean" } },
-								},
+								items: { $ref: "#/components/schemas/Member" },
 							},
 						},
 					}),
@@ -403,7 +458,94 @@ export const openApiDocument = {
 				},
 			},
 		},
+		"/v1/groups/{groupId}/export": {
+			get: {
+				summary: "The whole group in one consistent snapshot (one line of an export file)",
+				security: appOnly,
+				parameters: [groupId],
+				responses: {
+					"200": json({ $ref: "#/components/schemas/GroupExport" }),
+					"400": { ...error, description: "BAD_REQUEST: a malformed id" },
+					"401": { ...error, description: "TOKEN_*" },
+					"403": { ...error, description: "FORBIDDEN: a user token" },
+					"404": { ...error, description: "UNKNOWN_GROUP" },
+					...serverError,
+				},
+			},
+		},
+		"/v1/registry/backfill": {
+			post: {
+				summary: "Registers the groups of up to `count` ids from `from` in the group registry (groups stored by earlier releases)",
+				security: appOnly,
+				parameters: [
+					{
+						name: "from",
+						in: "query",
+						required: false,
+						description: "the first id to walk (default GROUP_ID_START)",
+						schema: { type: "string", pattern: "^[1-9][0-9]{0,15}$" },
+					},
+					{
+						name: "count",
+						in: "query",
+						required: false,
+						description: "how many ids to walk",
+						schema: { type: "integer", minimum: 1, maximum: 500, default: 100 },
+					},
+				],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["from", "registered", "failed"],
+						properties: {
+							from: { type: "string" },
+							to: { type: "string", description: "the last id walked; absent when from is above every id minted" },
+							registered: { type: "integer", description: "groups found and sent to the registry" },
+							failed: { type: "array", items: { type: "string" }, description: "ids whose object call failed: walk them again" },
+							next: { type: "string", description: "the next call's from; absent once the highest id minted was walked" },
+						},
+					}),
+					"400": { ...error, description: "BAD_REQUEST: a malformed from or count" },
+					"401": { ...error, description: "TOKEN_*" },
+					"403": { ...error, description: "FORBIDDEN: a user token" },
+					...serverError,
+				},
+			},
+		},
 		"/v1/groups": {
+			get: {
+				summary: "Every group, in numeric id order, from the group registry",
+				security: appOnly,
+				parameters: [limit, { ...cursor, description: "The `next` of the previous page (opaque)" }],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["groups"],
+						properties: {
+							next: { type: "string" },
+							groups: {
+								type: "array",
+								items: {
+									type: "object",
+									required: ["groupId", "name", "creator", "createdAt", "memberCount", "version"],
+									properties: {
+										groupId: { type: "string" },
+										name: { type: "string" },
+										creator: { type: "string" },
+										createdAt: { type: "string", format: "date-time" },
+										memberCount: { type: "integer" },
+										version: { type: "integer", description: "the version the registry has seen (it follows each change within moments)" },
+									},
+								},
+							},
+						},
+					}),
+					"400": { ...error, description: "BAD_REQUEST: a malformed limit or cursor" },
+					"401": { ...error, description: "TOKEN_*" },
+					"403": { ...error, description: "FORBIDDEN: a user token" },
+					...serverError,
+				},
+			},
 			post: {
 				summary: "Create a group (the creator first); an Idempotency-Key header makes a retry return the same group",
 				security: appOnly,

@@ -1,3 +1,4 @@
+import { MAX_USER_DEFINE_DATA } from "../protocol/callback";
 import { parseGroupId, parseUserId } from "../protocol/ids";
 import { ApiError, ApiFailure } from "./errors";
 
@@ -49,4 +50,19 @@ export function versionParam(text: string | undefined, name: string): number | u
 	if (!/^\d{1,12}$/.test(text) || Number(text) > MAX_VERSION)
 		throw badRequest(`${name} must be a version: an integer from 0 to ${MAX_VERSION}`);
 	return Number(text);
+}
+
+/** An optional list of ids: absent or [] is empty. */
+export function emptyOr(value: unknown, name: string): string[] {
+	return value === undefined || (Array.isArray(value) && value.length === 0) ? [] : userIdsField(value, name);
+}
+
+const utf8 = new TextEncoder();
+
+/** A group's name in a body: absent is "", else a string of at most 64 KiB. */
+export function groupName(value: unknown): string {
+	const name = value ?? "";
+	if (typeof name !== "string" || utf8.encode(name).length > MAX_USER_DEFINE_DATA)
+		throw badRequest("name must be a string of at most 64 KiB");
+	return name;
 }

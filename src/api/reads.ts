@@ -6,6 +6,7 @@ import type { Outcome } from "../protocol/errors";
 import { parseGroupId, parseUserId } from "../protocol/ids";
 import { shardOf, type UserGroup } from "../user-index/membership";
 import { USER_GROUPS_CURSOR } from "../user-index/user-index";
+import { GROUPS_CURSOR, listGroups } from "../registry/listing";
 import type { Caller } from "./auth";
 import type { ApiEnv } from "./env";
 import { ApiError, ApiFailure, fromGroup, fromGroupFailure } from "./errors";
@@ -20,6 +21,11 @@ const readersOnly = () => new ApiFailure(ApiError.TokenMissing, "this route need
 function mayReadUser(caller: Caller, userId: string): void {
 	if (caller.kind === "app" || (caller.kind === "user" && caller.userId === userId)) return;
 	throw caller.kind === "user" ? new ApiFailure(ApiError.Forbidden, "a user token reads only its own user's groups") : readersOnly();
+}
+/** The app's only routes (a group's history and export, the list of every group): user tokens are refused. */
+function appOnly(caller: Caller, what: string): void {
+	if (caller.kind === "user") throw new ApiFailure(ApiError.Forbidden, `${what} for the app's backend (API_TOKEN) only`);
+	if (caller.kind === "anonymous") throw new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
 }
 /** For a group: the app, or (checked by the group) a member. */
 function groupReader(caller: Caller): string | undefined {
@@ -64,6 +70,21 @@ reads.get("/v1/users/:userId/groups", async (c) => {
 	});
 });
 
+/**
+ * Every group, in numeric id order, from the group registry (docs/api.md
+ * "Listing every group"); `next` is the cursor of the following page. The app's only.
+ */
+reads.get("/v1/groups", async (c) => {
+	const limit = limitParam(c.req.query("limit"));
+	const cursor = cursorParam(c.req.query("cursor"), GROUPS_CURSOR);
+	appOnly(c.var.caller, "the list of every group is");
+	const page = await fromGroup(listGroups(c.env, cursor, limit));
+	return c.json({
+		groups: page.groups.map((g) => ({ ...g, createdAt: iso(g.createdAt) })),
+		...(page.next ? { next: page.next } : {}),
+	});
+});
+
 reads.get("/v1/groups/:groupId", async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	const reader = groupReader(c.var.caller);
@@ -81,8 +102,7 @@ reads.get("/v1/groups/:groupId/events", async (c) => {
 	const limit = limitParam(c.req.query("limit"));
 	const cursor = cursorParam(c.req.query("cursor"), HISTORY_CURSOR);
 	const after = versionParam(c.req.query("after"), "after");
-	if (c.var.caller.kind === "user") throw new ApiFailure(ApiError.Forbidden, "a group's history is for the app's backend (API_TOKEN) only");
-	if (c.var.caller.kind === "anonymous") throw new ApiFailure(ApiError.TokenMissing, "this route needs Authorization: Bearer <API_TOKEN>");
+	appOnly(c.var.caller, "a group's history is");
 	const from = cursor === undefined ? undefined : seqOfCursor(cursor);
 	if (cursor !== undefined && from === undefined) throw new ApiFailure(ApiError.BadRequest, "cursor is not one this API returned");
 	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).history(limit, after, from)));
@@ -101,7 +121,15 @@ reads.get("/v1/groups/:groupId/members", async (c) => {
 	// -1: before the first join number.
 	const after = Number(cursor ?? -1);
 	const page = await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).memberPage(limit, after, reader)));
-	return c.json({ groupId, members: page.items, ...(page.next ? { next: page.next } : {}) });
+	const members = page.items.map((m) => ({ ...m, joinedAt: m.joinedAt === null ? null : iso(m.joinedAt) }));
+	return c.json({ groupId, members, ...(page.next ? { next: page.next } : {}) });
+});
+
+/** The whole group in one consistent snapshot: one line of an export file (docs/api.md "Export and restore"). The app's only. */
+reads.get("/v1/groups/:groupId/export", async (c) => {
+	const groupId = groupIdParam(c.req.param("groupId"));
+	appOnly(c.var.caller, "a group's export is");
+	return c.json(await fromGroup(callObject(() => c.env.GROUPS.getByName(groupId).exportGroup())));
 });
 
 // ---- The StarRTC demo apps' two URLs, in the sample server's shapes ----

@@ -43,8 +43,8 @@ export interface GroupEvent {
 		readonly createdAt: number;
 		readonly doNotDisturb: ReadonlySet<string>;
 	};
-	/** For group.imported: created here, or replaced what was here. */
-	readonly result?: "created" | "replaced";
+	/** For group.imported: created here, replaced what was here, or restored over a deleted group (`?revive=true`). */
+	readonly result?: "created" | "replaced" | "revived";
 }
 
 /** The `data` of a message. */
@@ -63,7 +63,7 @@ export interface EventData {
 	readonly createdAt?: string;
 	/** Of this part's userIds, those with DND on. */
 	readonly doNotDisturb?: readonly string[];
-	readonly result?: "created" | "replaced";
+	readonly result?: "created" | "replaced" | "revived";
 }
 
 /** A message body as it is signed and sent. */

@@ -98,8 +98,16 @@ export function starRtcView(group: Group): GroupView {
 	return { groupId: group.groupId, members: group.members, doNotDisturb: group.doNotDisturb, ...lists(group) };
 }
 
-/** Members in join order, `limit` at a time after the cursor `after` (a join number). */
-export function memberPage(group: Group, limit: number, after: number): Page<Member> {
+/**
+ * Members in join order, `limit` at a time after the cursor `after` (a join number);
+ * their join times are read from storage for the page's members only (`joinTimes`).
+ */
+export function memberPage(
+	group: Group,
+	limit: number,
+	after: number,
+	joinTimes: (users: readonly string[]) => ReadonlyMap<string, number | null> = () => new Map(),
+): Page<Member> {
 	group.ordered ??= [...group.members];
 	const ordered = group.ordered;
 	// Binary search for the first member who joined after `after`.
@@ -111,7 +119,12 @@ export function memberPage(group: Group, limit: number, after: number): Page<Mem
 		else high = mid;
 	}
 	const slice = ordered.slice(low, low + limit);
-	const items = slice.map(([userId]) => ({ userId, doNotDisturb: group.doNotDisturb.has(userId) }));
+	const times = joinTimes(slice.map(([userId]) => userId));
+	const items = slice.map(([userId]) => ({
+		userId,
+		doNotDisturb: group.doNotDisturb.has(userId),
+		joinedAt: times.get(userId) ?? null,
+	}));
 	const last = slice.at(-1);
 	return low + limit < ordered.length && last ? { items, next: String(last[1]) } : { items };
 }
@@ -132,6 +145,12 @@ export function fromImport(imported: ImportedGroup, existing: Group | null): Gro
 		doNotDisturb: new Set(imported.doNotDisturb.filter((id) => members.has(id))),
 		nextJoin: ids.length,
 	};
+}
+
+/** Whether every given join time is the one stored (an import's "unchanged" with an export line). */
+export function sameJoinTimes(stored: ReadonlyMap<string, number | null>, given: ReadonlyMap<string, number | null>): boolean {
+	for (const [userId, at] of given) if (stored.get(userId) !== at) return false;
+	return true;
 }
 
 /** Whether two groups hold the same content: name, creation time, members in order, DND. */

@@ -2,7 +2,9 @@ import type { Group } from "./group";
 
 // `members` is keyed by user id WITHOUT ROWID, so a single-member change writes
 // one member row and no secondary index; join order lives in `joined` and is
-// only sorted on when the object wakes. The schema is made by a create (or an
+// only sorted on when the object wakes. `joined_at` (ms) is read only by the
+// member pages and the export, so memory does not hold it; it is null for
+// members of groups made before join times were kept. The schema is made by a create (or an
 // import) only, so an object asked about a group that was never created writes
 // nothing at all.
 const SCHEMA = `
@@ -17,7 +19,8 @@ CREATE TABLE IF NOT EXISTS group_info (
 CREATE TABLE IF NOT EXISTS members (
 	user_id TEXT PRIMARY KEY,
 	joined INTEGER NOT NULL,
-	dnd INTEGER NOT NULL DEFAULT 0
+	dnd INTEGER NOT NULL DEFAULT 0,
+	joined_at INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS group_version (
 	singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -28,6 +31,16 @@ CREATE TABLE IF NOT EXISTS recent_callbacks (
 	received_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** A member's join time (ms), or null: joined before join times were kept. */
+export type JoinTime = number | null;
+
+/** A member as the export reads them, in join order. */
+export interface StoredMember {
+	readonly userId: string;
+	readonly doNotDisturb: boolean;
+	readonly joinedAt: JoinTime;
+}
 
 /** A group as stored; `version` undefined for a group made before versions were kept. */
 export type StoredGroup = Omit<Group, "version"> & { readonly version: number | undefined };
@@ -50,6 +63,10 @@ export class GroupStorage {
 
 	makeTables(): void {
 		this.#sql.exec(SCHEMA);
+		// Groups made by earlier releases lack the column: their members' join times are unknown (null).
+		if (!this.#sql.exec("SELECT 1 FROM pragma_table_info('members') WHERE name = 'joined_at'").toArray().length) {
+			this.#sql.exec("ALTER TABLE members ADD COLUMN joined_at INTEGER");
+		}
 	}
 
 	/** Whether a version was ever written: with no group stored, the tombstone of a deleted one. */
@@ -86,8 +103,16 @@ export class GroupStorage {
 		};
 	}
 
-	/** Writes the whole group (its info and its members in join order) over whatever was stored. */
-	store(group: Group): void {
+	/** The version row: with no group stored, the tombstone's version; 0 when none was written. */
+	version(): number {
+		return this.#sql.exec<{ version: number }>("SELECT version FROM group_version").toArray()[0]?.version ?? 0;
+	}
+
+	/**
+	 * Writes the whole group (its info and its members in join order) over whatever
+	 * was stored; each member joined at `joinedAt(id)` (the creation time unless told).
+	 */
+	store(group: Group, joinedAt: (userId: string) => JoinTime = () => group.createdAt): void {
 		this.erase();
 		this.#sql.exec(
 			"INSERT INTO group_info VALUES (1, ?, ?, ?, ?, ?)",
@@ -98,12 +123,38 @@ export class GroupStorage {
 			group.createdAt,
 		);
 		for (const [id, joined] of group.members) {
-			this.#sql.exec("INSERT INTO members VALUES (?, ?, ?)", id, joined, group.doNotDisturb.has(id) ? 1 : 0);
+			this.#sql.exec(
+				"INSERT INTO members (user_id, joined, dnd, joined_at) VALUES (?, ?, ?, ?)",
+				id,
+				joined,
+				group.doNotDisturb.has(id) ? 1 : 0,
+				joinedAt(id),
+			);
 		}
 	}
 
-	addMembers(users: readonly string[], firstJoin: number): void {
-		for (const [i, id] of users.entries()) this.#sql.exec("INSERT INTO members VALUES (?, ?, 0)", id, firstJoin + i);
+	/** New members, joining at `at` (ms), numbered from `firstJoin` in the order given. */
+	addMembers(users: readonly string[], firstJoin: number, at: number = Date.now()): void {
+		for (const [i, id] of users.entries()) {
+			this.#sql.exec("INSERT INTO members (user_id, joined, dnd, joined_at) VALUES (?, ?, 0, ?)", id, firstJoin + i, at);
+		}
+	}
+
+	/** The join times of some members (a page's, at most a thousand), by the primary key. */
+	joinTimes(users: readonly string[]): Map<string, JoinTime> {
+		const rows = this.#sql.exec<{ user_id: string; joined_at: JoinTime }>(
+			"SELECT user_id, joined_at FROM members WHERE user_id IN (SELECT value FROM json_each(?))",
+			JSON.stringify(users),
+		);
+		return new Map([...rows].map((row) => [row.user_id, row.joined_at]));
+	}
+
+	/** Every member in join order, with DND and join time: one read, for the export. */
+	members(): StoredMember[] {
+		return this.#sql
+			.exec<{ user_id: string; dnd: number; joined_at: JoinTime }>("SELECT user_id, dnd, joined_at FROM members ORDER BY joined")
+			.toArray()
+			.map((row) => ({ userId: row.user_id, doNotDisturb: row.dnd === 1, joinedAt: row.joined_at }));
 	}
 
 	removeMembers(users: readonly string[]): void {

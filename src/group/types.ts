@@ -36,12 +36,39 @@ export interface ImportedGroup {
 	readonly members: readonly string[];
 	readonly doNotDisturb: readonly string[];
 	readonly createdAt: number;
+	/**
+	 * Join times (ms, or null: unknown) of the members that came with one (an
+	 * export line); the others join at the import time. Only given ones are
+	 * compared when deciding "unchanged".
+	 */
+	readonly joinedAt?: ReadonlyMap<string, number | null>;
 }
 
-/** created / replaced (with overwrite) / unchanged; conflict: other content is here; deleted: the id was deleted here. */
+/**
+ * created / replaced (with overwrite) / unchanged; conflict: other content is here;
+ * deleted: the id was deleted here; revived: it was, and `revive` restored it over the tombstone.
+ */
 export interface ImportResult {
-	readonly result: "created" | "replaced" | "unchanged" | "conflict" | "deleted";
+	readonly result: "created" | "replaced" | "unchanged" | "conflict" | "deleted" | "revived";
 	readonly version: number;
+}
+
+/** How the import route may treat what is here: replace other content; restore over a deleted group's tombstone. */
+export interface ImportMode {
+	readonly overwrite: boolean;
+	readonly revive: boolean;
+}
+
+/** One group as the export writes it: one line of an export file, and what the import route takes back. */
+export interface GroupExport {
+	readonly groupId: string;
+	readonly name: string;
+	readonly creator: string;
+	/** ISO 8601. */
+	readonly createdAt: string;
+	readonly version: number;
+	/** In join order; `joinedAt` ISO 8601, or null for members who joined before join times were kept. */
+	readonly members: { readonly userId: string; readonly doNotDisturb: boolean; readonly joinedAt: string | null }[];
 }
 
 /** A group's state after an app change, as the admin API answers it. */
@@ -77,10 +104,11 @@ export interface GroupInfo {
 	readonly webhook: WebhookReport;
 }
 
-/** A member as the API lists them. */
+/** A member as the API lists them; `joinedAt` (ms) null when they joined before join times were kept. */
 export interface Member {
 	readonly userId: string;
 	readonly doNotDisturb: boolean;
+	readonly joinedAt: number | null;
 }
 
 /** What the StarRTC demo apps' members.php shows a member. */

@@ -1,4 +1,7 @@
+import { readSettings, type SettingsSource } from "../config";
+import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { type GroupView, type StarRtcNews, callsFor, wholeState } from "./calls";
+import type { StarRtcSender } from "./delivery";
 import { callProxy } from "./proxy";
 
 /** Where and how a group tells StarRTC, and how it reads itself as it is now. */
@@ -34,4 +37,27 @@ export async function tellStarRtc(news: StarRtcNews, { groupId, proxyUrl, timeou
 		}
 		sent = worked;
 	}
+}
+
+/**
+ * The outbox's StarRTC sender for one group: the proxy is read from the
+ * settings at each send, so a proxy switched off since means nobody to tell.
+ */
+export function starRtcSender(env: SettingsSource, groupId: () => string, view: () => GroupView | null): StarRtcSender {
+	return async (news) => {
+		const { starrtcProxyUrl: proxyUrl, starrtcTimeoutMs: timeoutMs } = readSettings(env);
+		if (proxyUrl === undefined) return undefined;
+		return tellStarRtc(news, { groupId: groupId(), proxyUrl, timeoutMs, view });
+	};
+}
+
+/**
+ * Sends the proxy the group's whole state now, as the outbox tells a create: a
+ * callback while it is in flight gets the state sent again as the group then is.
+ */
+export async function resync(env: SettingsSource, groupId: string, view: () => GroupView | null): Promise<Outcome<void>> {
+	const { starrtcProxyUrl: proxyUrl, starrtcTimeoutMs: timeoutMs } = readSettings(env);
+	if (proxyUrl === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
+	const error = await tellStarRtc({ op: "create" }, { groupId, proxyUrl, timeoutMs, view });
+	return error === undefined ? ok(undefined) : fail(ErrorCode.UpstreamFailure, error);
 }

@@ -76,7 +76,7 @@ describe("PUT /v1/groups/{id}: importing a group under its own id", () => {
 		expect(Number(await createGroup("im-zed", ["im-zed"]))).toBeGreaterThan(next);
 	});
 
-	it("a group deleted here never comes back, not even through an import", async ({ expect }) => {
+	it("a group deleted here does not come back through an import without ?revive=true", async ({ expect }) => {
 		await put("4004", sample);
 		expect((await post({ action: "AEC_GROUP_DEL", userId: "im-alice", groupId: "4004" })).body).toBe('{"status":"1"}');
 		await drainOutbox("4004");

@@ -27,7 +27,7 @@ describe("/v1/openapi.json", () => {
 		const doc = (await read("/v1/openapi.json")).json as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> };
 		const parameters = Object.values(doc.paths).flatMap((methods) => Object.values(methods).flatMap((op) => op.parameters ?? []));
 		const limits = parameters.filter((p) => p.name === "limit");
-		expect(limits).toHaveLength(3);
+		expect(limits).toHaveLength(4);
 		for (const { schema } of limits) expect([schema.minimum, schema.maximum, schema.default]).toEqual([1, MAX_LIMIT, DEFAULT_LIMIT]);
 		const patterns = new Set(parameters.filter((p) => p.name === "groupId").map((p) => p.schema.pattern));
 		expect(patterns.size).toBe(1);

@@ -258,7 +258,7 @@ describe("changes", () => {
 				"PUT",
 				`/v1/groups/${deleted}`,
 				{ creator: "rx-alice", createdAt: 0 },
-				refused(410, "GROUP_DELETED", `group ${deleted} was deleted here and never comes back`),
+				refused(410, "GROUP_DELETED", `group ${deleted} was deleted here; only ?revive=true (restoring a backup) brings it back`),
 			],
 		];
 		for (const [method, path, body, answer] of cases) {

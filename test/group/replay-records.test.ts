@@ -43,7 +43,7 @@ describe("an imported group that lists its creator among the members", () => {
 	it("keeps the creator first, also once the object reads itself again from storage", async ({ expect }) => {
 		const put = await env.GROUPS.getByName("700001").importGroup(
 			{ groupId: "700001", creator: "carol", name: "n", members: ["alice", "carol", "bob"], doNotDisturb: [], createdAt: 0 },
-			false,
+			{ overwrite: false, revive: false },
 		);
 		expect(put.ok).toBe(true);
 		const first = await env.GROUPS.getByName("700001").memberPage(10, -1);
