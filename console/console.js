@@ -617,7 +617,11 @@ async function groupView(groupId, checkUser) {
 		"form",
 		{ class: "card danger", novalidate: true },
 		h("h2", { id: "delete-h" }, "Delete this group"),
-		h("p", {}, "Every member leaves it and StarRTC is told; a deleted group's id never comes back."),
+		h(
+			"p",
+			{},
+			"Every member leaves it and StarRTC is told; a deleted group's id is never given to a new group, and the group comes back only from a backup (an import with ?revive=true).",
+		),
 		field("confirm-id", `Type the group id, ${groupId}, to confirm`, { required: true, inputmode: "numeric" }),
 		h("p", {}, h("button", { type: "submit", class: "destructive" }, `Delete group ${groupId}`)),
 	);
@@ -677,7 +681,7 @@ async function groupView(groupId, checkUser) {
 			fill(
 				gone,
 				h("h2", { id: "gone-h" }, `No group ${groupId} here`),
-				h("p", {}, "It was deleted, or never created. A deleted group's id never comes back."),
+				h("p", {}, "It was deleted, or never created. A deleted group's id is never given to a new group."),
 				h("p", {}, h("a", { href: "#/create" }, "Create a group")),
 			);
 			return true;

@@ -176,8 +176,9 @@ async function axe(page: Page, where: string): Promise<void> {
 }
 let axeRuns = 0;
 
-async function shot(page: Page, name: string): Promise<void> {
-	await page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+/** The whole page; on a phone one screen (a whole page there is too tall to read in the docs). */
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+	await page.screenshot({ path: `${shots}${name}.png`, fullPage });
 }
 
 /** The answer box of the latest action, once the page has read the group again. */
@@ -499,7 +500,7 @@ try {
 				// Resync with the keyboard while the proxy refuses: the refusal in words, nothing changed.
 				const version = (await api("GET", `/v1/groups/${hostile}`)).json.version;
 				const calls = proxy.calls.length;
-				await page.getByRole("button", { name: "Resync StarRTC now" }).focus();
+				await tabTo(page, 'button[data-key="resync"]');
 				await page.keyboard.press("Enter");
 				const said = await afterAction(page);
 				assert.ok(said.includes("Resync StarRTC — refused"), said);
@@ -583,6 +584,7 @@ try {
 		assert.equal(await unknown.locator("[aria-hidden=true]").textContent(), "—");
 		await page.getByText("Joined “—”: before the service kept join times.").waitFor();
 		await axe(page, "group with an unknown join time");
+		await shot(page, "group-imported");
 	});
 
 	await step("delete a group: a wrong id deletes nothing; the right one deletes it, and the page says it is gone", async () => {
@@ -692,12 +694,20 @@ try {
 		const width = await mobile.evaluate(() => document.documentElement.scrollWidth);
 		assert.ok(width <= 390, `no sideways scrolling (${width}px)`);
 		await axe(mobile, "phone user");
-		await shot(mobile, "phone-user");
+		await shot(mobile, "phone-user", false);
 		await mobile.goto(`${base}/console/#/group/${hostile}`);
 		await mobile.getByText("Current: StarRTC holds every change").waitFor();
 		assert.ok((await mobile.evaluate(() => document.documentElement.scrollWidth)) <= 390);
 		await axe(mobile, "phone group");
-		await shot(mobile, "phone-group");
+		await shot(mobile, "phone-group", false);
+		await mobile.getByRole("heading", { name: "History" }).waitFor();
+		for (const [section, name] of [
+			["members-h", "phone-group-members"],
+			["starrtc-h", "phone-group-starrtc"],
+		]) {
+			await mobile.locator(`#${section}`).evaluate((h2) => h2.scrollIntoView({ block: "start" }));
+			await shot(mobile, name as string, false);
+		}
 		assertQuiet(seenOnPhone);
 	});
 
