@@ -12,8 +12,8 @@ import { Membership } from "../../src/user-index/membership";
 const group = (members = ["alice", "bob", "carol"]): Group =>
 	newGroup({ groupId: "7", creator: members[0] ?? "alice", members, userDefineData: "g", createKey: "k", origin: "starrtc" }, 1000);
 
-/** Records the storage calls a change's write makes. */
-function writes(write: ((storage: GroupStorage) => void) | undefined): string[] {
+/** Records the storage calls a change's write makes, committed at time 1234. */
+function writes(write: ((storage: GroupStorage, at: number) => void) | undefined): string[] {
 	const calls: string[] = [];
 	const storage = new Proxy({} as GroupStorage, {
 		get:
@@ -22,7 +22,7 @@ function writes(write: ((storage: GroupStorage) => void) | undefined): string[] 
 				calls.push(`${String(method)}${JSON.stringify(args)}`);
 			},
 	});
-	write?.(storage);
+	write?.(storage, 1234);
 	return calls;
 }
 
@@ -30,7 +30,7 @@ describe("addition", () => {
 	it("takes only who is not in yet, numbering them after the last join, and tells StarRTC only of an app change", ({ expect }) => {
 		const g = group();
 		const app = addition(g, ["bob", "dave", "erin"], 10, "app", "");
-		expect(app.ok && app.value && writes(app.value.write)).toEqual(['addMembers[["dave","erin"],3]']);
+		expect(app.ok && app.value && writes(app.value.write)).toEqual(['addMembers[["dave","erin"],3,1234]']);
 		expect(app.ok && app.value?.news).toEqual({ op: "members", users: ["dave", "erin"] });
 		expect(app.ok && app.value?.event).toEqual({ type: EventType.MembersAdded, origin: "app", actor: null, userIds: ["dave", "erin"] });
 		const callback = addition(g, ["dave"], 10, "starrtc", "bob");
@@ -112,11 +112,9 @@ describe("whole-group changes", () => {
 
 	it("an import over a group tells who it leaves out that they are out, keeps DND states, and never tells StarRTC", ({ expect }) => {
 		const existing = group(["alice", "bob", "carol"]);
-		const imported = fromImport(
-			{ groupId: "7", creator: "alice", name: "g2", members: ["alice", "dave", "bob"], doNotDisturb: ["dave"], createdAt: 5 },
-			existing,
-		);
-		const change = importation(imported, existing);
+		const given = { groupId: "7", creator: "alice", name: "g2", members: ["alice", "dave", "bob"], doNotDisturb: ["dave"], createdAt: 5 };
+		const imported = fromImport(given, existing);
+		const change = importation(imported, existing, given);
 		expect(change.news).toBeUndefined();
 		expect(change.event).toMatchObject({ type: EventType.Imported, origin: "import", actor: null, result: "replaced" });
 		expect(change.users).toEqual([
@@ -125,7 +123,7 @@ describe("whole-group changes", () => {
 			["bob", Membership.In],
 			["carol", Membership.Out],
 		]);
-		expect(importation(imported, null).event.result).toBe("created");
+		expect(importation(imported, null, given).event.result).toBe("created");
 	});
 
 	it("a catch-up of a group from before versions writes nothing and tells everyone their state", ({ expect }) => {
