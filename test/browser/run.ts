@@ -393,6 +393,7 @@ try {
 		const info = (await api("GET", `/v1/groups/${hostile}`)).json;
 		assert.equal(info.name, HOSTILE_NAME);
 		assert.deepEqual([...(await members(hostile)).keys()], ["alice", "bob", HOSTILE_USER, "carol"]);
+		await page.locator("h1 .datum").waitFor(); // the group is read after the create's answer shows
 		assert.equal(await text(page, "h1"), `Group ${hostile} ${HOSTILE_NAME}`);
 		const shown = await page.locator("tbody td[data-label=User] .datum").allTextContents();
 		assert.deepEqual(shown, ["alice", "bob", HOSTILE_USER, "carol"]);
@@ -407,6 +408,7 @@ try {
 		await page.getByText("Created the group").waitFor();
 		hostile2 = new URL(page.url()).hash.split("/")[2] ?? "";
 		assert.equal((await api("GET", `/v1/groups/${hostile2}`)).json.name, HOSTILE_NAME_2);
+		await page.locator("h1 .datum").waitFor();
 		assert.equal(await text(page, "h1"), `Group ${hostile2} ${HOSTILE_NAME_2}`);
 		assert.equal(await page.locator("main script").count(), 0);
 		// And in the user's list.
