@@ -78,11 +78,7 @@ reads.get("/v1/groups", async (c) => {
 	const limit = limitParam(c.req.query("limit"));
 	const cursor = cursorParam(c.req.query("cursor"), GROUPS_CURSOR);
 	appOnly(c.var.caller, "the list of every group is");
-	const page = await fromGroup(listGroups(c.env, cursor, limit));
-	return c.json({
-		groups: page.groups.map((g) => ({ ...g, createdAt: iso(g.createdAt) })),
-		...(page.next ? { next: page.next } : {}),
-	});
+	return c.json(await fromGroup(listGroups(c.env, cursor, limit)));
 });
 
 reads.get("/v1/groups/:groupId", async (c) => {

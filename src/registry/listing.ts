@@ -3,9 +3,12 @@ import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { callObject } from "../group/rpc";
 import type { ListedGroup } from "./group-registry";
 
-/** A listing's page: groups in numeric id order; `next` (absent on the last page) is where the next page starts. */
+/** A group as a listing shows it: `GET /v1/groups`'s item, `createdAt` in ISO 8601. */
+export type GroupListing = Omit<ListedGroup, "createdAt"> & { readonly createdAt: string };
+
+/** A listing's page, as `GET /v1/groups` answers it: groups in numeric id order; `next` (absent on the last page) is where the next page starts. */
 export interface GroupsPage {
-	readonly groups: ListedGroup[];
+	readonly groups: GroupListing[];
 	readonly next?: string;
 }
 
@@ -35,7 +38,7 @@ export async function listGroups(env: SettingsSource, cursor: string | undefined
 	}
 	// Each shard's list is sorted already; with a few shards a sort of the whole is as quick as a heap.
 	merged.sort((a, b) => Number(a.groupId) - Number(b.groupId));
-	const groups = merged.slice(0, limit);
+	const groups = merged.slice(0, limit).map((g) => ({ ...g, createdAt: new Date(g.createdAt).toISOString() }));
 	const last = groups.at(-1);
 	return ok(merged.length > limit && last ? { groups, next: last.groupId } : { groups });
 }

@@ -197,6 +197,11 @@ describe("reviving a deleted group (?revive=true)", () => {
 		// The user index takes it: its version is newer than the deletion it holds.
 		await drainOutbox(id);
 		expect((await indexedGroups("rv-bob")).map((g) => [g.groupId, g.doNotDisturb])).toEqual([[id, true]]);
+		// So does the group registry, which held the deletion.
+		const listed = (await read(`/v1/groups?cursor=${Number(id) - 1}&limit=1`, asApp)).json as {
+			groups: { groupId: string; version: number }[];
+		};
+		expect(listed.groups).toMatchObject([{ groupId: id, version: line.version + 2 }]);
 		// Once back, it is a group like any other: the same line is unchanged, callbacks apply.
 		expect(await put(id, line, "?revive=true")).toMatchObject({ status: 200, json: { result: "unchanged" } });
 		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "rv-alice", groupId: id, addUsers: "rv-carol" })).body).toBe(

@@ -117,6 +117,23 @@ describe("every committed change reaches the webhook receiver", () => {
 		expect(rosterOf(replay(messages))).toBe(await syncAll(id));
 	});
 
+	it("a revived group: group.imported with result revived, its version right after the deletion's", async () => {
+		const id = await createGroup("rv-alice", ["rv-alice", "rv-bob"], "revived");
+		await post({ action: "AEC_SET_GROUP_PUSH_IGNORE", userId: "rv-bob", groupId: id });
+		const line = (await appCall("GET", `/v1/groups/${id}/export`)).json;
+		expect((await post({ action: "AEC_GROUP_DEL", userId: "rv-alice", groupId: id })).body).toBe(DONE);
+		expect((await appCall("PUT", `/v1/groups/${id}?revive=true`, line)).status).toBe(201);
+		await deliverAll(id);
+		const messages = receiver.of(id);
+		expect(messages.map((m) => [m.data.version, m.type, m.data.result, m.data.userIds, m.data.doNotDisturb])).toEqual([
+			[1, "group.created", undefined, ["rv-alice", "rv-bob"], []],
+			[2, "group.dnd_on", undefined, ["rv-bob"], undefined],
+			[3, "group.deleted", undefined, ["rv-alice", "rv-bob"], undefined],
+			[4, "group.imported", "revived", ["rv-alice", "rv-bob"], ["rv-bob"]],
+		]);
+		expect(rosterOf(replay(messages))).toBe(await syncAll(id));
+	});
+
 	it("a change touching 1,200 users comes in three parts of at most 500 ids, in join order, one version", async () => {
 		const members = Array.from({ length: 1200 }, (_, i) => `big-${i}`);
 		const id = await appCreate("big-0", members, "big");

@@ -12,7 +12,10 @@ import { Membership } from "../../src/user-index/membership";
 const group = (members = ["alice", "bob", "carol"]): Group =>
 	newGroup({ groupId: "7", creator: members[0] ?? "alice", members, userDefineData: "g", createKey: "k", origin: "starrtc" }, 1000);
 
-/** Records the storage calls a change's write makes, committed at time 1234. */
+/** The commit time a change's write is handed. */
+const AT = 1_700_000_000_000;
+
+/** Records the storage calls a change's write makes, committed at AT. */
 function writes(write: ((storage: GroupStorage, at: number) => void) | undefined): string[] {
 	const calls: string[] = [];
 	const storage = new Proxy({} as GroupStorage, {
@@ -22,7 +25,7 @@ function writes(write: ((storage: GroupStorage, at: number) => void) | undefined
 				calls.push(`${String(method)}${JSON.stringify(args)}`);
 			},
 	});
-	write?.(storage, 1234);
+	write?.(storage, AT);
 	return calls;
 }
 
@@ -30,7 +33,7 @@ describe("addition", () => {
 	it("takes only who is not in yet, numbering them after the last join, and tells StarRTC only of an app change", ({ expect }) => {
 		const g = group();
 		const app = addition(g, ["bob", "dave", "erin"], 10, "app", "");
-		expect(app.ok && app.value && writes(app.value.write)).toEqual(['addMembers[["dave","erin"],3,1234]']);
+		expect(app.ok && app.value && writes(app.value.write)).toEqual([`addMembers[["dave","erin"],3,${AT}]`]);
 		expect(app.ok && app.value?.news).toEqual({ op: "members", users: ["dave", "erin"] });
 		expect(app.ok && app.value?.event).toEqual({ type: EventType.MembersAdded, origin: "app", actor: null, userIds: ["dave", "erin"] });
 		const callback = addition(g, ["dave"], 10, "starrtc", "bob");
@@ -112,9 +115,9 @@ describe("whole-group changes", () => {
 
 	it("an import over a group tells who it leaves out that they are out, keeps DND states, and never tells StarRTC", ({ expect }) => {
 		const existing = group(["alice", "bob", "carol"]);
-		const given = { groupId: "7", creator: "alice", name: "g2", members: ["alice", "dave", "bob"], doNotDisturb: ["dave"], createdAt: 5 };
-		const imported = fromImport(given, existing);
-		const change = importation(imported, existing, given);
+		const input = { groupId: "7", creator: "alice", name: "g2", members: ["alice", "dave", "bob"], doNotDisturb: ["dave"], createdAt: 5 };
+		const imported = fromImport(input, existing);
+		const change = importation(imported, existing, input);
 		expect(change.news).toBeUndefined();
 		expect(change.event).toMatchObject({ type: EventType.Imported, origin: "import", actor: null, result: "replaced" });
 		expect(change.users).toEqual([
@@ -123,7 +126,25 @@ describe("whole-group changes", () => {
 			["bob", Membership.In],
 			["carol", Membership.Out],
 		]);
-		expect(importation(imported, null, given).event.result).toBe("created");
+		expect(importation(imported, null, input).event.result).toBe("created");
+		expect(importation(imported, null, input, true).event.result).toBe("revived");
+	});
+
+	it("an import's members join at the time it gives them (null: unknown), the others at the commit time", ({ expect }) => {
+		const input = {
+			groupId: "7",
+			creator: "alice",
+			name: "g",
+			members: ["alice", "bob", "carol"],
+			doNotDisturb: [],
+			createdAt: 5,
+			joinedAt: new Map([
+				["alice", 10],
+				["bob", null],
+			]),
+		};
+		const change = importation(fromImport(input, null), null, input);
+		expect(["alice", "bob", "carol"].map((id) => change.joinedAt?.(id, AT))).toEqual([10, null, AT]);
 	});
 
 	it("a catch-up of a group from before versions writes nothing and tells everyone their state", ({ expect }) => {

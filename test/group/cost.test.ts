@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
-import type { GroupIdCounter, GroupObject, UserIndex } from "../../src/index";
+import type { GroupIdCounter, GroupObject, GroupRegistry, UserIndex } from "../../src/index";
 import { createGroup, post } from "../helpers";
 
 /** MAX_CALLBACK_AGE_SECONDS=0: no ts check and no replay records. */
@@ -21,7 +21,12 @@ const DELIVERY =
 
 /** Counts the rows of every statement the object runs for a callback while `action` is under way. */
 async function rowsFor(
-	object: string | DurableObjectStub<GroupObject> | DurableObjectStub<GroupIdCounter> | DurableObjectStub<UserIndex>,
+	object:
+		| string
+		| DurableObjectStub<GroupObject>
+		| DurableObjectStub<GroupIdCounter>
+		| DurableObjectStub<UserIndex>
+		| DurableObjectStub<GroupRegistry>,
 	action: () => Promise<unknown>,
 ): Promise<Rows> {
 	const stub: DurableObjectStub = typeof object === "string" ? env.GROUPS.getByName(object) : (object as unknown as DurableObjectStub);
@@ -146,6 +151,28 @@ describe("rows per delivered change (the user index)", () => {
 		expect(join.written).toBe(2);
 		expect(dnd.written).toBe(2);
 		expect(leave.written).toBeLessThanOrEqual(2);
+		expect(repeat.written).toBe(0);
+	});
+});
+
+describe("rows per delivered change (the group registry)", () => {
+	it("a shard applying a group's newer summary writes its one row; an equal one writes none", async ({ expect }) => {
+		const shard = env.REGISTRY.getByName("registry-cost");
+		const summary = (version: number, memberCount: number) => ({
+			groupId: "777002",
+			name: "n",
+			creator: "c",
+			createdAt: 0,
+			memberCount,
+			version,
+			deleted: false,
+		});
+		const first = await rowsFor(shard, () => shard.apply([summary(1, 1)]));
+		const change = await rowsFor(shard, () => shard.apply([summary(2, 2)]));
+		const repeat = await rowsFor(shard, () => shard.apply([summary(2, 2)]));
+		const deleted = await rowsFor(shard, () => shard.apply([{ ...summary(3, 0), deleted: true }]));
+		console.log(JSON.stringify({ registry: { first, change, repeat, deleted } }));
+		expect(change.written).toBe(1);
 		expect(repeat.written).toBe(0);
 	});
 });

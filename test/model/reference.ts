@@ -370,11 +370,11 @@ export class ReferenceModel {
 					throw new Error(`after step ${index}: StarRTC still holds deleted group ${group.id}`);
 				continue;
 			}
-			// Join times are not modelled (test/api/export.test.ts checks them): the model compares ids, order and DND.
-			const members = (page.json as { members: { userId: string; doNotDisturb: boolean }[] }).members.map(({ userId, doNotDisturb }) => ({
-				userId,
-				doNotDisturb,
-			}));
+			const listed = (page.json as { members: { userId: string; doNotDisturb: boolean; joinedAt: string | null }[] }).members;
+			// Join times are not modelled; every member of a group made by this release has one.
+			if (listed.some((m) => typeof m.joinedAt !== "string" || Number.isNaN(Date.parse(m.joinedAt))))
+				throw new Error(`after step ${index}: group ${group.id} has a member without a join time: ${JSON.stringify(listed)}`);
+			const members = listed.map(({ userId, doNotDisturb }) => ({ userId, doNotDisturb }));
 			const expected = group.members.map((m) => ({ userId: m, doNotDisturb: group.doNotDisturb.has(m) }));
 			if (JSON.stringify(members) !== JSON.stringify(expected))
 				throw new Error(

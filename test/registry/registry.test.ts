@@ -200,8 +200,7 @@ describe("GET /v1/groups", () => {
 		const first = await listGroups(env, undefined, 2);
 		expect(first.ok).toBe(true);
 		const route = await page("?limit=2");
-		expect(first.ok && first.value.groups.map((g) => ({ ...g, createdAt: new Date(g.createdAt).toISOString() }))).toEqual(route.groups);
-		expect(first.ok && first.value.next).toBe(route.next);
+		expect(first.ok && first.value).toEqual(route);
 	});
 });
 
