@@ -93,6 +93,17 @@ function when(value) {
 
 const now = () => new Date().toISOString().slice(11, 19);
 
+/** A member's join time; null for a member from before the service kept join times. */
+function joinedAt(/** @type {unknown} */ value) {
+	if (value !== null && value !== undefined) return when(value);
+	return h(
+		"span",
+		{ class: "unknown", title: "Not known: this member joined before the service kept join times." },
+		h("span", { "aria-hidden": "true" }, "—"),
+		h("span", { class: "visually-hidden" }, "not known (joined before join times were kept)"),
+	);
+}
+
 /**
  * A labelled field.
  * @param {string} id
@@ -191,6 +202,8 @@ const EXPLAIN = {
 	BAD_REQUEST: "The service did not take a value as given (see the message).",
 	FORBIDDEN: "This token may not do that: the console needs the API token (API_TOKEN), not a user token.",
 	IDEMPOTENCY_KEY_REUSED: "This form was already sent with other values; send it again.",
+	STARRTC_REFUSED: "StarRTC's proxy refused or did not answer (its words above); nothing changed here. Try again once it is back.",
+	STARRTC_PROXY_OFF: "STARRTC_PROXY_URL is not set, so there is no StarRTC proxy to send to.",
 	NO_ANSWER: "Check the network, and that the service runs.",
 };
 
@@ -379,7 +392,13 @@ function homeView() {
 					h("strong", {}, "Check a member"),
 					" with X: it says whether X is a member, their DND, and whether StarRTC has been told.",
 				),
-				h("li", {}, "Not a member? Add them there. DND on? Turn it off. StarRTC not told yet? Its last error is shown."),
+				h(
+					"li",
+					{},
+					"Not a member? Add them there. DND on? Turn it off. StarRTC not told yet? Its last error is shown, and ",
+					h("strong", {}, "Resync StarRTC now"),
+					" sends it the whole group.",
+				),
 			),
 			h("p", {}, "Or ", h("a", { href: "#/create" }, "create a group"), "."),
 		),
@@ -515,8 +534,6 @@ function pager(index, next, what, go) {
 
 /** What a create answered, to be shown on the new group's page. @type {Answer | undefined} */
 let handedOver;
-/** Whether the service has the history route (issue 22); undefined until asked, once per page load. @type {boolean | undefined} */
-let historyRoute;
 
 /** Focuses the control with this data-key, if it is on the page. */
 function focusKey(/** @type {string} */ key) {
@@ -600,7 +617,11 @@ async function groupView(groupId, checkUser) {
 		"form",
 		{ class: "card danger", novalidate: true },
 		h("h2", { id: "delete-h" }, "Delete this group"),
-		h("p", {}, "Every member leaves it and StarRTC is told; a deleted group's id never comes back."),
+		h(
+			"p",
+			{},
+			"Every member leaves it and StarRTC is told; a deleted group's id is never given to a new group, and the group comes back only from a backup (an import with ?revive=true).",
+		),
 		field("confirm-id", `Type the group id, ${groupId}, to confirm`, { required: true, inputmode: "numeric" }),
 		h("p", {}, h("button", { type: "submit", class: "destructive" }, `Delete group ${groupId}`)),
 	);
@@ -660,7 +681,7 @@ async function groupView(groupId, checkUser) {
 			fill(
 				gone,
 				h("h2", { id: "gone-h" }, `No group ${groupId} here`),
-				h("p", {}, "It was deleted, or never created. A deleted group's id never comes back."),
+				h("p", {}, "It was deleted, or never created. A deleted group's id is never given to a new group."),
 				h("p", {}, h("a", { href: "#/create" }, "Create a group")),
 			);
 			return true;
@@ -751,42 +772,83 @@ async function groupView(groupId, checkUser) {
 						]
 					: null,
 			),
-			h(
-				"p",
-				{ class: "hint" },
-				"Resync: the API has no route to resync StarRTC by hand, and none is needed for changes made here: the group keeps retrying each waiting change (backoff from 1 s to 5 min) until StarRTC takes it. ",
-				"A message sent through the API to a group StarRTC does not hold sends the whole group first.",
-			),
+			s.proxy
+				? h(
+						"div",
+						{ class: "resync" },
+						h(
+							"button",
+							{
+								type: "button",
+								"data-key": "resync",
+								"aria-describedby": "resync-hint",
+								onclick: () =>
+									act("Resync StarRTC", "POST", `${base}/starrtc/resync`, undefined, (json) => [
+										"StarRTC's proxy took the whole group at version ",
+										String(json?.version),
+										".",
+									]),
+							},
+							"Resync StarRTC now",
+						),
+						h(
+							"p",
+							{ class: "hint", id: "resync-hint" },
+							"Sends StarRTC the whole group now (members and DND), then tries the waiting changes at once instead of after their backoff. ",
+							"For a StarRTC that lost the group (a groupServer restart), or to see whether its proxy takes changes again. Changes nothing here. ",
+							"Without it, each waiting change is retried on its own (1 s up to 5 min) until StarRTC takes it.",
+						),
+					)
+				: h(
+						"p",
+						{ class: "hint" },
+						"Resync needs STARRTC_PROXY_URL: without it StarRTC learns of this group only when it next asks for the whole group.",
+					),
 		);
 	}
 
-	/** The webhooks' delivery state, when the service has webhooks (issue 22); hidden otherwise. */
+	/** Where the app's webhook receiver stands (`webhook` of GET /v1/groups/{id}, docs/webhooks.md), in a sentence first. */
+	function webhookSentence() {
+		const w = info.webhook;
+		if (!w.on) {
+			return w.pending
+				? `WEBHOOK_URL is not set: ${w.pending} message(s) written while it was set wait, and go out when it is set again. The history below is kept either way.`
+				: "WEBHOOK_URL is not set: no webhooks are sent. The history below is kept either way.";
+		}
+		if (w.lastErrorCurrent)
+			return `Failing: the latest delivery try failed; ${w.pending} message(s) wait and are retried with backoff (1 s up to 5 min).`;
+		if (w.pending) return `Sending: ${w.pending} message(s) wait for the receiver to acknowledge them, in order.`;
+		return "Current: the receiver has acknowledged every message.";
+	}
+
+	/** The webhook's delivery state; not shown to a token that does not see it (only the API token does). */
 	function renderWebhooks() {
-		const w = info.webhooks;
-		webhooks.hidden = w === undefined || w === null;
-		if (webhooks.hidden) return webhooks.replaceChildren();
-		/** @type {Record<string, string>} */
-		const labels = {
-			pending: "Waiting messages",
-			deliveredVersion: "Delivered up to version",
-			lastDeliveredVersion: "Delivered up to version",
-			lastError: "Last error",
-			lastErrorAt: "Last error at",
-			lastErrorCurrent: "That error is current",
-			givenUp: "Given up",
-		};
-		const entries = typeof w === "object" ? Object.entries(w) : [["state", w]];
+		const w = info.webhook;
+		webhooks.hidden = !w;
+		if (!w) return webhooks.replaceChildren();
 		fill(
 			webhooks,
 			h("h2", { id: "webhooks-h" }, "Webhooks"),
-			w.lastErrorCurrent ? h("p", { class: "warn" }, "Failing: the latest delivery try failed.") : null,
+			h("p", { class: w.lastErrorCurrent || (w.on && w.pending) ? "warn" : "" }, webhookSentence()),
 			h(
 				"dl",
 				{},
-				entries.map(([key, value]) => [
-					h("dt", {}, labels[key] ?? key),
-					h("dd", {}, /At$/.test(key) ? when(value) : typeof value === "object" ? JSON.stringify(value) : datum(String(value))),
-				]),
+				h("dt", {}, "Sending webhooks"),
+				h("dd", {}, w.on ? "on" : "off"),
+				h("dt", {}, "Waiting messages"),
+				h("dd", {}, String(w.pending)),
+				h("dt", {}, "Delivered up to version"),
+				h("dd", {}, w.deliveredVersion === undefined ? "none yet" : String(w.deliveredVersion)),
+				h("dt", {}, "Given up"),
+				h("dd", {}, String(w.givenUp), h("span", { class: "hint" }, " (not acknowledged within 3 days, over the group's life)")),
+				h("dt", {}, "Last error"),
+				h("dd", {}, w.lastError ? [datum(w.lastError), " at ", when(w.lastErrorAt)] : "none"),
+				w.lastError
+					? [
+							h("dt", {}, "That error is"),
+							h("dd", {}, w.lastErrorCurrent ? "current: the latest try failed" : "old: a later try went through"),
+						]
+					: null,
 			),
 		);
 	}
@@ -794,6 +856,8 @@ async function groupView(groupId, checkUser) {
 	/** @param {string | undefined} next */
 	function renderMembers(next) {
 		const first = pageIndex * MEMBERS_PER_PAGE;
+		// A service from before join times were listed gives none: the column is left out rather than shown empty.
+		const joined = members.some((m) => "joinedAt" in m);
 		const table = h(
 			"table",
 			{},
@@ -801,10 +865,22 @@ async function groupView(groupId, checkUser) {
 				"caption",
 				{},
 				`Members ${first + 1}–${first + members.length} of ${info.memberCount}, in the order they joined (the creator first). `,
-				h("span", { class: "hint" }, "The member list gives no join times; “Check a member” shows one from the user's own list."),
+				joined
+					? members.some((m) => m.joinedAt === null)
+						? h("span", { class: "hint" }, "Joined “—”: before the service kept join times.")
+						: null
+					: h("span", { class: "hint" }, "The member list gives no join times; “Check a member” shows one from the user's own list."),
 			),
-			h("thead", {}, h("tr", {}, ...["User", "DND", "Change"].map((label) => h("th", { scope: "col" }, label)))),
-			h("tbody", {}, members.map(memberRow)),
+			h(
+				"thead",
+				{},
+				h("tr", {}, ...["User", "DND", ...(joined ? ["Joined"] : []), "Change"].map((label) => h("th", { scope: "col" }, label))),
+			),
+			h(
+				"tbody",
+				{},
+				members.map((m) => memberRow(m, joined)),
+			),
 		);
 		fill(
 			memberList,
@@ -818,8 +894,11 @@ async function groupView(groupId, checkUser) {
 		);
 	}
 
-	/** @param {any} member */
-	function memberRow(member) {
+	/**
+	 * @param {any} member
+	 * @param {boolean} joined whether to show the join time
+	 */
+	function memberRow(member, joined) {
 		const id = /** @type {string} */ (member.userId);
 		const creator = id === info.creator;
 		const row = h(
@@ -838,6 +917,7 @@ async function groupView(groupId, checkUser) {
 				member.doNotDisturb ? h("strong", {}, "on") : "off",
 				changedRows.has(id) ? h("span", { class: "tag" }, "changed") : null,
 			),
+			joined ? h("td", { "data-label": "Joined" }, joinedAt(member.joinedAt)) : null,
 			h("td", { "data-label": "Change", class: "row-actions" }),
 		);
 		const cell = /** @type {HTMLElement} */ (row.lastElementChild);
@@ -889,44 +969,35 @@ async function groupView(groupId, checkUser) {
 		yes.focus();
 	}
 
-	/** The group's history (issue 22's GET …/events), when the service has it; hidden otherwise. */
+	/** The group's history (GET …/events, docs/webhooks.md): its latest changes, each with its webhook's state. */
 	async function renderHistory() {
-		if (historyRoute === false) return;
 		const after = historyAfter ?? Math.max(0, info.version - HISTORY_SPAN);
 		const answer = await call("GET", `${base}/events?after=${after}&limit=${HISTORY_SPAN * 2}`);
 		if (mine !== generation) return;
-		if (answer.status === 404 && answer.code === "NOT_FOUND") {
-			historyRoute = false;
-			history.hidden = true;
-			return;
-		}
-		historyRoute = true;
 		history.hidden = false;
 		if (!answer.ok) return fill(history, h("h2", { id: "history-h" }, "History"), refusal(answer));
 		/** @type {any[]} */
-		const events = answer.json?.events ?? answer.json?.items ?? [];
+		const events = answer.json.events;
+		/** @type {Record<string, string>} */
+		const sent = { pending: "waiting", delivered: "delivered", given_up: "given up" };
 		const rows = events.map((event) => {
-			const data = event.data ?? event;
+			const data = event.data;
 			/** @type {string[]} */
-			const users = data.userIds ?? data.users ?? data.members ?? [];
+			const users = data.userIds;
 			return h(
 				"tr",
 				{},
-				h("td", { "data-label": "Version" }, String(data.version ?? event.version ?? "")),
-				h("td", { "data-label": "Change" }, datum(String(event.type ?? ""))),
-				h("td", { "data-label": "When" }, when(event.timestamp ?? data.at)),
-				h(
-					"td",
-					{ "data-label": "From" },
-					datum(String(data.origin ?? "")),
-					(data.actor ?? data.by) ? [" by ", userLink(String(data.actor ?? data.by))] : null,
-				),
+				h("td", { "data-label": "Version" }, String(data.version), data.parts > 1 ? ` (part ${data.part} of ${data.parts})` : ""),
+				h("td", { "data-label": "Change" }, code(String(event.type))),
+				h("td", { "data-label": "When" }, when(event.timestamp)),
+				h("td", { "data-label": "From" }, String(data.origin), data.actor ? [" by ", userLink(String(data.actor))] : null),
 				h(
 					"td",
 					{ "data-label": "Users" },
 					users.slice(0, 10).map((id, i) => [i ? ", " : "", userLink(id)]),
 					users.length > 10 ? ` and ${users.length - 10} more` : "",
 				),
+				h("td", { "data-label": "Webhook" }, event.webhook ? (sent[event.webhook] ?? datum(String(event.webhook))) : "not sent"),
 			);
 		});
 		fill(
@@ -937,8 +1008,19 @@ async function groupView(groupId, checkUser) {
 				: h(
 						"table",
 						{},
-						h("caption", {}, `Changes after version ${after}, oldest first`),
-						h("thead", {}, h("tr", {}, ...["Version", "Change", "When", "From", "Users"].map((label) => h("th", { scope: "col" }, label)))),
+						h(
+							"caption",
+							{},
+							`Changes after version ${after}, oldest first.`,
+							events.some((event) => !event.webhook)
+								? h("span", { class: "hint" }, " Webhook “not sent”: written while WEBHOOK_URL was unset; it never goes out.")
+								: null,
+						),
+						h(
+							"thead",
+							{},
+							h("tr", {}, ...["Version", "Change", "When", "From", "Users", "Webhook"].map((label) => h("th", { scope: "col" }, label))),
+						),
 						h("tbody", {}, rows),
 					),
 			after > 0
@@ -967,9 +1049,10 @@ async function groupView(groupId, checkUser) {
 	 * @param {string} method
 	 * @param {string} path
 	 * @param {unknown} [sent]
+	 * @param {(json: any) => Child} [said] what a taken change's answer says, in words
 	 * @returns {Promise<boolean>} whether the change was taken
 	 */
-	async function act(label, method, path, sent) {
+	async function act(label, method, path, sent, said) {
 		if (busy) {
 			fill(result, h("p", { class: "error" }, "Another change is still on its way; wait for its answer."));
 			return false;
@@ -982,6 +1065,7 @@ async function groupView(groupId, checkUser) {
 		const answer = await call(method, path, sent);
 		if (mine !== generation) return false;
 		const box = answerBox(label, answer);
+		if (answer.ok && said) put(box, [h("p", {}, said(answer.json))]);
 		fill(result, box);
 		const current = await refresh();
 		busy = false;

@@ -5,7 +5,7 @@ import type { GroupObject } from "../group/group-object";
 import type { GroupState } from "../group/types";
 import { callObject } from "../group/rpc";
 import { MAX_BODY_BYTES } from "../protocol/callback";
-import type { Outcome } from "../protocol/errors";
+import { ErrorCode, type Outcome } from "../protocol/errors";
 import { sha256Hex } from "../shared/digest";
 import { MAX_MESSAGE_BYTES, type ProxyCall, callProxy } from "../starrtc/proxy";
 import type { ApiEnv } from "./env";
@@ -143,6 +143,19 @@ admin.delete("/v1/groups/:groupId/members/:userId/dnd", appOnly, (c) =>
 	oneMember(c, (id) => (group) => group.appSetDoNotDisturb(id, false)),
 );
 admin.delete("/v1/groups/:groupId", appOnly, (c) => change(c, (group) => group.appDeleteGroup()));
+
+/**
+ * An operator's resync: StarRTC's proxy gets the group's whole state now (syncGroupList),
+ * and what still waits in the outbox for StarRTC is tried again at once. No body.
+ */
+admin.post("/v1/groups/:groupId/starrtc/resync", appOnly, async (c) => {
+	const groupId = groupIdParam(c.req.param("groupId"));
+	if (c.var.settings.starrtcProxyUrl === undefined) throw new ApiFailure(ApiError.StarRtcOff, "STARRTC_PROXY_URL is not set");
+	const synced = await callObject(() => group(c, groupId).resyncStarRtc());
+	if (!synced.ok && synced.code === ErrorCode.UpstreamFailure) throw new ApiFailure(ApiError.StarRtcRefused, synced.reason);
+	const { version } = await fromGroup(synced, true);
+	return c.json({ groupId, version, resynced: true });
+});
 
 /**
  * The one-time backfill of the group registry for groups stored by earlier

@@ -598,6 +598,32 @@ export const openApiDocument = {
 				responses: { "200": state, ...changeRefusals },
 			},
 		},
+		"/v1/groups/{groupId}/starrtc/resync": {
+			post: {
+				summary:
+					"Send StarRTC's proxy the group's whole state now (syncGroupList), and try what waits in the outbox for StarRTC at once; no body",
+				security: appOnly,
+				parameters: [groupId],
+				responses: {
+					"200": json({
+						type: "object",
+						required: ["groupId", "version", "resynced"],
+						properties: {
+							groupId: { type: "string" },
+							version: { type: "integer", description: "the group's version StarRTC now holds" },
+							resynced: { const: true },
+						},
+					}),
+					"400": { ...error, description: "BAD_REQUEST: a malformed group id" },
+					"401": { ...error, description: "TOKEN_*" },
+					"403": { ...error, description: "FORBIDDEN: a user token" },
+					"404": { ...error, description: "UNKNOWN_GROUP (never created, or deleted)" },
+					...serverError,
+					"502": { ...error, description: "STARRTC_REFUSED: the proxy refused or was unreachable (its words in message)" },
+					"503": { ...error, description: "STARRTC_PROXY_OFF: STARRTC_PROXY_URL is not set" },
+				},
+			},
+		},
 		"/v1/groups/{groupId}/messages": {
 			post: {
 				summary: "Push a message to the group's online members (pushGroupMsg), at once",

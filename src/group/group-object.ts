@@ -177,10 +177,20 @@ export class GroupObject extends DurableObject<Env> {
 		return this.#appChange((group) => ok(deletion(group, theApp)));
 	}
 
-	/** Sends StarRTC's proxy the whole state now (before a message to a group groupServer does not hold). */
-	async resyncStarRtc(): Promise<Outcome<void>> {
-		const view = this.#reading(undefined, starRtcView);
-		return view.ok ? resync(this.env, view.value) : view;
+	/**
+	 * Sends StarRTC's proxy the whole state now: before a message to a group groupServer
+	 * does not hold, and an operator's resync (starrtc/teller.ts). Answers the version
+	 * StarRTC now holds. Changes still waiting for StarRTC are then tried at once, not
+	 * after their backoff: each is worked out from the group when sent, so after the
+	 * whole state it repeats what StarRTC holds and never undoes it.
+	 */
+	async resyncStarRtc(): Promise<Outcome<{ version: number }>> {
+		const read = this.#reading(undefined, ({ groupId, version }) => ({ groupId, version }));
+		if (!read.ok) return read;
+		const sent = await resync(this.env, read.value.groupId, () => this.#starRtcView());
+		if (!sent.ok) return sent;
+		if (this.#starrtc.waiting()) this.#outbox.kick();
+		return ok({ version: this.#load()?.version ?? read.value.version });
 	}
 
 	// ---- Import from another AEC server. ----

@@ -51,10 +51,13 @@ export function starRtcSender(env: SettingsSource, groupId: () => string, view: 
 	};
 }
 
-/** Sends the proxy the group's whole state now. */
-export async function resync(env: SettingsSource, view: GroupView): Promise<Outcome<void>> {
-	const { starrtcProxyUrl: url, starrtcTimeoutMs: timeout } = readSettings(env);
-	if (url === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
-	const verdict = await callProxy(url, wholeState(view.groupId, view), timeout);
-	return verdict.ok ? ok(undefined) : fail(ErrorCode.UpstreamFailure, verdict.error);
+/**
+ * Sends the proxy the group's whole state now, as the outbox tells a create: a
+ * callback while it is in flight gets the state sent again as the group then is.
+ */
+export async function resync(env: SettingsSource, groupId: string, view: () => GroupView | null): Promise<Outcome<void>> {
+	const { starrtcProxyUrl: proxyUrl, starrtcTimeoutMs: timeoutMs } = readSettings(env);
+	if (proxyUrl === undefined) return fail(ErrorCode.InternalError, "STARRTC_PROXY_URL is not set");
+	const error = await tellStarRtc({ op: "create" }, { groupId, proxyUrl, timeoutMs, view });
+	return error === undefined ? ok(undefined) : fail(ErrorCode.UpstreamFailure, error);
 }

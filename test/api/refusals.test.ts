@@ -241,6 +241,7 @@ describe("changes", () => {
 			["DELETE", `/v1/groups/${deleted}`, undefined, refused(404, "UNKNOWN_GROUP", "no such group")],
 			["POST", `/v1/groups/${id}/messages`, { msg: "m", digest: "d" }, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
 			["POST", "/v1/groups/999999999/messages", { msg: "m", digest: "d" }, refused(404, "UNKNOWN_GROUP", "no such group")],
+			["POST", `/v1/groups/${id}/starrtc/resync`, undefined, refused(503, "STARRTC_PROXY_OFF", "STARRTC_PROXY_URL is not set")],
 			[
 				"POST",
 				"/v1/messages",
