@@ -1,17 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { readSettings } from "../config";
-import { WebhookDelivery } from "../events/delivery";
-import { afterVersion, EventLog } from "../events/history";
+import { afterVersion } from "../events/history";
 import { messagesOf } from "../events/messages";
 import { Answer } from "../protocol/answer";
 import { ErrorCode, type Failure, fail, ok, type Outcome } from "../protocol/errors";
-import { StarRtcDelivery } from "../starrtc/delivery";
-import { resync, starRtcSender } from "../starrtc/teller";
-import { RegistryDelivery } from "../registry/delivery";
-import { IndexDelivery } from "../user-index/delivery";
+import { resync } from "../starrtc/teller";
 import type { Page } from "../user-index/membership";
 import { addition, by, type Change, catchUp, creation, deletion, dndChange, importation, removal, theApp } from "./changes";
-import { exportOf, summaryOf } from "./export";
+import { type Destinations, destinationsOf } from "./destinations";
+import { exportOf } from "./export";
 import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, sameJoinTimes, starRtcView } from "./group";
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
@@ -43,10 +40,8 @@ const unknownGroup = (): Failure => fail(ErrorCode.UnknownGroup, "no such group 
 export class GroupObject extends DurableObject<Env> {
 	readonly #storage: GroupStorage;
 	readonly #outbox: Outbox;
-	readonly #index: IndexDelivery;
-	readonly #starrtc: StarRtcDelivery;
-	readonly #events: EventLog;
-	readonly #registry: RegistryDelivery;
+	/** The outbox's destinations: the user index, StarRTC, the webhook (with the history), the registry. */
+	readonly #to: Destinations;
 	readonly #replays: ReplayCache;
 	/** undefined: not read yet; null: no group here (never created, or deleted). */
 	#group: Group | null | undefined;
@@ -57,24 +52,13 @@ export class GroupObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.#storage = new GroupStorage(ctx.storage.sql);
 		this.#replays = new ReplayCache(ctx.storage);
-		const sql = ctx.storage.sql;
-		const groupId = () => ctx.id.name ?? "";
-		this.#index = new IndexDelivery(sql, env);
-		this.#starrtc = new StarRtcDelivery(
-			sql,
-			starRtcSender(env, groupId, () => this.#starRtcView()),
-		);
-		this.#events = new EventLog(sql);
-		const webhook = new WebhookDelivery(this.#events, env, groupId, () => this.#load() === null);
-		this.#registry = new RegistryDelivery(
-			sql,
-			env,
-			() => summaryOf(groupId(), this.#load(), this.#storage),
+		this.#to = destinationsOf(ctx.storage.sql, env, this.#storage, {
+			groupId: () => ctx.id.name ?? "",
+			group: () => this.#load(),
 			// Memory is in step with storage once loaded; a deleted group's version is its tombstone's.
-			() => this.#group?.version ?? this.#storage.version(),
-		);
-		// Every destination outside the group.
-		this.#outbox = new Outbox(ctx, [this.#index, this.#starrtc, webhook, this.#registry]);
+			version: () => this.#group?.version ?? this.#storage.version(),
+		});
+		this.#outbox = new Outbox(ctx, this.#to.all);
 		// A read: an object for a never-created group must leave no storage behind.
 		this.#hasTables = this.#storage.hasTables();
 		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
@@ -189,7 +173,7 @@ export class GroupObject extends DurableObject<Env> {
 		if (!read.ok) return read;
 		const sent = await resync(this.env, read.value.groupId, () => this.#starRtcView());
 		if (!sent.ok) return sent;
-		if (this.#starrtc.waiting()) this.#outbox.kick();
+		if (this.#to.starrtc.waiting()) this.#outbox.kick();
 		return ok({ version: this.#load()?.version ?? read.value.version });
 	}
 
@@ -238,7 +222,7 @@ export class GroupObject extends DurableObject<Env> {
 		return this.#guarded(() => {
 			const group = this.#load();
 			if (!group) return ok(false);
-			this.#registry.resend();
+			this.#to.registry.resend();
 			this.#outbox.kick();
 			return ok(true);
 		});
@@ -254,8 +238,8 @@ export class GroupObject extends DurableObject<Env> {
 	/** The group's description, for the API. With `reader`, only a member may read it. */
 	describe(reader?: string): Outcome<GroupInfo> {
 		return this.#reading(reader, ({ groupId, name, creator, createdAt, members, version }) => {
-			const starrtc = { proxy: readSettings(this.env).starrtcProxyUrl !== undefined, ...this.#starrtc.status() };
-			const webhook: WebhookReport = { on: readSettings(this.env).webhookUrl !== undefined, ...this.#events.status() };
+			const starrtc = { proxy: readSettings(this.env).starrtcProxyUrl !== undefined, ...this.#to.starrtc.status() };
+			const webhook: WebhookReport = { on: readSettings(this.env).webhookUrl !== undefined, ...this.#to.events.status() };
 			return { groupId, name, creator, createdAt, memberCount: members.size, version, starrtc, webhook };
 		});
 	}
@@ -266,7 +250,7 @@ export class GroupObject extends DurableObject<Env> {
 	 * The app's only: a deleted group's history is gone with it.
 	 */
 	history(limit: number, after?: number, cursor?: number): Outcome<Page<string> & { version: number }> {
-		return this.#reading(undefined, ({ version }) => ({ ...this.#events.page(cursor ?? afterVersion(after ?? 0), limit), version }));
+		return this.#reading(undefined, ({ version }) => ({ ...this.#to.events.page(cursor ?? afterVersion(after ?? 0), limit), version }));
 	}
 
 	/** Members in join order, `limit` at a time after the cursor `after` (a join number). */
@@ -315,7 +299,7 @@ export class GroupObject extends DurableObject<Env> {
 	#state(group: Group): GroupState {
 		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
 		const memberCount = this.#group ? group.members.size : 0;
-		const starrtc = !proxy ? "off" : this.#starrtc.status().pending ? "pending" : "told";
+		const starrtc = !proxy ? "off" : this.#to.starrtc.status().pending ? "pending" : "told";
 		return { groupId: group.groupId, memberCount, version: group.version, starrtc };
 	}
 
@@ -335,13 +319,13 @@ export class GroupObject extends DurableObject<Env> {
 			if (store) this.#storeWhole(store, joinedAt && ((id) => joinedAt(id, at)));
 			write?.(this.#storage, at);
 			if (replay) this.#replays.record(replay);
-			if (news && starrtcProxyUrl !== undefined) this.#starrtc.tell(version, news);
+			if (news && starrtcProxyUrl !== undefined) this.#to.starrtc.tell(version, news);
 			this.#storage.setVersion(version);
 			const { groupId, name, creator } = group;
 			// Without a webhook, a message nobody may read (no history kept, or the group gone) is not written at all.
-			if (hook || (eventHistoryDays > 0 && !deleted)) this.#events.record(messagesOf(groupId, version, at, event), hook);
-			this.#events.prune(at, eventHistoryDays, deleted);
-			this.#index.tell({ groupId, version, at, name, creator, deleted }, users);
+			if (hook || (eventHistoryDays > 0 && !deleted)) this.#to.events.record(messagesOf(groupId, version, at, event), hook);
+			this.#to.events.prune(at, eventHistoryDays, deleted);
+			this.#to.index.tell({ groupId, version, at, name, creator, deleted }, users);
 		});
 		group.version = version;
 		change.apply?.(group);
