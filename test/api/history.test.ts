@@ -95,6 +95,11 @@ describe("a group's history", () => {
 			const answer = await read(`${path}?${query}`, app);
 			expect([query, answer.status, errorCode(answer)]).toEqual([query, 400, "BAD_REQUEST"]);
 		}
+		// The largest version a query may name, and one of several digits, are taken.
+		for (const query of [`after=${2 ** 37 - 1}`, "after=12"]) {
+			const answer = await read(`${path}?${query}`, app);
+			expect([query, answer.status]).toEqual([query, 200]);
+		}
 		const unknown = await read("/v1/groups/987654321/events", app);
 		expect([unknown.status, errorCode(unknown)]).toEqual([404, "UNKNOWN_GROUP"]);
 	});
