@@ -5,7 +5,7 @@ import type { GroupObject } from "../group/group-object";
 import type { GroupState } from "../group/types";
 import { callObject } from "../group/rpc";
 import { MAX_BODY_BYTES } from "../protocol/callback";
-import { ErrorCode, type Outcome } from "../protocol/errors";
+import type { Outcome } from "../protocol/errors";
 import { sha256Hex } from "../shared/digest";
 import { MAX_MESSAGE_BYTES, type ProxyCall, callProxy } from "../starrtc/proxy";
 import type { ApiEnv } from "./env";
@@ -151,9 +151,10 @@ admin.delete("/v1/groups/:groupId", appOnly, (c) => change(c, (group) => group.a
 admin.post("/v1/groups/:groupId/starrtc/resync", appOnly, async (c) => {
 	const groupId = groupIdParam(c.req.param("groupId"));
 	if (c.var.settings.starrtcProxyUrl === undefined) throw new ApiFailure(ApiError.StarRtcOff, "STARRTC_PROXY_URL is not set");
-	const synced = await callObject(() => group(c, groupId).resyncStarRtc());
-	if (!synced.ok && synced.code === ErrorCode.UpstreamFailure) throw new ApiFailure(ApiError.StarRtcRefused, synced.reason);
-	const { version } = await fromGroup(synced, true);
+	const { version } = await fromGroup(
+		callObject(() => group(c, groupId).resyncStarRtc()),
+		true,
+	);
 	return c.json({ groupId, version, resynced: true });
 });
 

@@ -85,6 +85,8 @@ export function fromGroupFailure({ code, reason }: Failure, forApp = false): Api
 	if (code === ErrorCode.GroupIdsExhausted) return new ApiFailure(ApiError.GroupIdsExhausted, reason);
 	if (code === ErrorCode.KeyReused) return new ApiFailure(ApiError.IdempotencyKeyReused, reason);
 	if (code === ErrorCode.RemoveCreator) return new ApiFailure(ApiError.RemoveCreator, reason);
+	// Only a group's resync reaches StarRTC's proxy from an object; its refusal is the proxy's.
+	if (code === ErrorCode.UpstreamFailure) return new ApiFailure(ApiError.StarRtcRefused, reason);
 	return new ApiFailure(ApiError.InternalError, reason);
 }
 

@@ -6,7 +6,7 @@ import { ApiError, ApiFailure } from "./errors";
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+export { iso } from "../shared/time";
 
 const badRequest = (message: string) => new ApiFailure(ApiError.BadRequest, message);
 

@@ -157,8 +157,7 @@ export class BackupRunner extends DurableObject<BackupEnv> {
 			const lines = await exportAll(this.env, taken);
 			const bytes = utf8.encode(lines.join(""));
 			this.ctx.storage.transactionSync(() => {
-				for (let at = 0; at < bytes.length; at += ROW_BYTES)
-					this.#sql.exec("INSERT INTO waiting (data) VALUES (?)", bytes.slice(at, at + ROW_BYTES).buffer);
+				this.#keep(bytes);
 				this.#sql.exec(
 					"UPDATE run SET cursor = ?, listed_all = ?, groups = groups + ?, bytes = bytes + ?, failures = 0",
 					next ?? null,
@@ -177,8 +176,7 @@ export class BackupRunner extends DurableObject<BackupEnv> {
 			const rest = waiting.slice(part.length);
 			this.ctx.storage.transactionSync(() => {
 				this.#sql.exec("DELETE FROM waiting");
-				for (let at = 0; at < rest.length; at += ROW_BYTES)
-					this.#sql.exec("INSERT INTO waiting (data) VALUES (?)", rest.slice(at, at + ROW_BYTES).buffer);
+				this.#keep(rest);
 				now.parts.push(uploaded);
 				this.#sql.exec("UPDATE run SET parts = ?", JSON.stringify(now.parts));
 			});
@@ -254,6 +252,13 @@ export class BackupRunner extends DurableObject<BackupEnv> {
 			startedAt: row.started_at,
 			failures: row.failures,
 		};
+	}
+
+	/** Adds bytes after those waiting for their part, in rows SQLite takes. Inside a transaction. */
+	#keep(bytes: Uint8Array): void {
+		for (let at = 0; at < bytes.length; at += ROW_BYTES) {
+			this.#sql.exec("INSERT INTO waiting (data) VALUES (?)", bytes.slice(at, at + ROW_BYTES).buffer);
+		}
 	}
 
 	/** Every byte waiting for its part, in order. */

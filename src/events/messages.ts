@@ -5,6 +5,8 @@
  * history (`GET /v1/groups/{id}/events`). docs/webhooks.md describes them.
  */
 
+import { iso } from "../shared/time";
+
 /** What a change was, as a message's `type` says it. */
 export const EventType = {
 	Created: "group.created",
@@ -85,7 +87,7 @@ export interface EventRecord {
 /** The messages of one change: one, or one per USERS_PER_MESSAGE users concerned. */
 export function messagesOf(groupId: string, version: number, at: number, event: GroupEvent): EventRecord[] {
 	const parts = Math.max(1, Math.ceil(event.userIds.length / USERS_PER_MESSAGE));
-	const timestamp = new Date(at).toISOString();
+	const timestamp = iso(at);
 	const records: EventRecord[] = [];
 	for (let part = 1; part <= parts; part++) {
 		const userIds = event.userIds.slice((part - 1) * USERS_PER_MESSAGE, part * USERS_PER_MESSAGE);
@@ -101,7 +103,7 @@ export function messagesOf(groupId: string, version: number, at: number, event: 
 			...(whole && {
 				name: whole.name,
 				creator: whole.creator,
-				createdAt: new Date(whole.createdAt).toISOString(),
+				createdAt: iso(whole.createdAt),
 				doNotDisturb: userIds.filter((id) => whole.doNotDisturb.has(id)),
 			}),
 			...(event.result && { result: event.result }),

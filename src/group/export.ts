@@ -1,9 +1,8 @@
 import { deletedSummary, type GroupSummary } from "../registry/summary";
+import { iso } from "../shared/time";
 import type { Group } from "./group";
 import type { GroupStorage } from "./storage";
 import type { GroupExport } from "./types";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The group as one line of an export file: its info from memory and every member

@@ -1,7 +1,9 @@
 import { readSettings, type SettingsSource } from "../config";
 import { ErrorCode, fail, ok, type Outcome } from "../protocol/errors";
 import { callObject } from "../group/rpc";
+import { iso } from "../shared/time";
 import type { ListedGroup } from "./group-registry";
+import { registryShard } from "./summary";
 
 /** A group as a listing shows it: `GET /v1/groups`'s item, `createdAt` in ISO 8601. */
 export type GroupListing = Omit<ListedGroup, "createdAt"> & { readonly createdAt: string };
@@ -29,7 +31,7 @@ export async function listGroups(env: SettingsSource, cursor: string | undefined
 	const after = cursor === undefined ? 0 : Number(cursor);
 	const shards = readSettings(env).registryShards;
 	const answers = await Promise.all(
-		Array.from({ length: shards }, (_, n) => callObject(() => env.REGISTRY.getByName(`registry-${n}`).page(after, limit + 1))),
+		Array.from({ length: shards }, (_, n) => callObject(() => env.REGISTRY.getByName(registryShard(n)).page(after, limit + 1))),
 	);
 	const merged: ListedGroup[] = [];
 	for (const answer of answers) {
@@ -38,7 +40,7 @@ export async function listGroups(env: SettingsSource, cursor: string | undefined
 	}
 	// Each shard's list is sorted already; with a few shards a sort of the whole is as quick as a heap.
 	merged.sort((a, b) => Number(a.groupId) - Number(b.groupId));
-	const groups = merged.slice(0, limit).map((g) => ({ ...g, createdAt: new Date(g.createdAt).toISOString() }));
+	const groups = merged.slice(0, limit).map((g) => ({ ...g, createdAt: iso(g.createdAt) }));
 	const last = groups.at(-1);
 	return ok(merged.length > limit && last ? { groups, next: last.groupId } : { groups });
 }

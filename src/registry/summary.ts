@@ -1,3 +1,5 @@
+import { fnv1a } from "../shared/hash";
+
 /**
  * What the registry holds of one group: enough to list every group (and page
  * through them) without waking a single group object. A group's outbox sends
@@ -27,16 +29,14 @@ export const deletedSummary = (groupId: string, version: number): GroupSummary =
 	deleted: true,
 });
 
+/** The name of registry shard `n`. */
+export const registryShard = (n: number): string => `registry-${n}`;
+
 /**
  * The registry shard that holds a group: FNV-1a of the id's digits, modulo the
  * shard count (REGISTRY_SHARDS). Stable, so the count must not change once
  * groups are registered (docs/operations.md "The group registry").
  */
 export function registryShardOf(groupId: string, shards: number): string {
-	let hash = 0x811c9dc5;
-	for (let i = 0; i < groupId.length; i++) {
-		hash ^= groupId.charCodeAt(i);
-		hash = Math.imul(hash, 0x01000193) >>> 0;
-	}
-	return `registry-${hash % shards}`;
+	return registryShard(fnv1a(groupId) % shards);
 }

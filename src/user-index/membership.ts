@@ -1,3 +1,4 @@
+import { fnv1a } from "../shared/hash";
 /**
  * What a group tells the user index: the new state of some members of one
  * group, as of one version of that group. Deltas are idempotent and carry the
@@ -46,10 +47,5 @@ export interface Page<T> {
  * modulo the shard count. Stable, so the count must not change once data exists.
  */
 export function shardOf(userId: string, shards: number): string {
-	let hash = 0x811c9dc5;
-	for (const byte of new TextEncoder().encode(userId)) {
-		hash ^= byte;
-		hash = Math.imul(hash, 0x01000193) >>> 0;
-	}
-	return `shard-${hash % shards}`;
+	return `shard-${fnv1a(userId) % shards}`;
 }
