@@ -85,6 +85,11 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
 				const killed = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5000);
 				await exited;
 				clearTimeout(killed);
+				// wrangler's exit does not wait for its runtime (workerd) in the same process group: a
+				// caller that next reads the storage or restarts on it must find the group gone.
+				for (const deadline = Date.now() + 10_000; alive(-child.pid) && Date.now() < deadline; ) {
+					await new Promise((r) => setTimeout(r, 50));
+				}
 			}
 			if (scratch) rmSync(scratch, { recursive: true, force: true });
 		},
@@ -102,4 +107,14 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
 	}
 	await server.stop();
 	throw new Error(`wrangler dev did not answer within 60 s:\n${log}`);
+}
+
+/** Whether any process of the group (negative pid) or the process is still running. */
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
 }

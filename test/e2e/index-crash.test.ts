@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, it } from "vitest";
 import { callback } from "./client";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
+import { forEachGroupDatabase } from "./stored";
 
 // Kill `wrangler dev` (SIGKILL) while a 5,000-member create and a stream of adds, removes,
 // DND and deletes are still being indexed; restart on the same storage and touch no group
@@ -26,20 +26,14 @@ type Expected = "in" | "dnd" | "out";
 
 /** Outbox rows left in the group objects' storage (read from disk while the server is down). */
 function outboxRows(): { rows: number; groups: number } {
-	const dir = join(persistTo, "v3", "do", "starrtc-aec-groups-GroupObject");
 	let rows = 0;
 	let groups = 0;
-	for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
-		const db = new DatabaseSync(join(dir, file), { readOnly: true });
-		try {
-			const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").get();
-			const n = has ? Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n) : 0;
-			rows += n;
-			if (n) groups++;
-		} finally {
-			db.close();
-		}
-	}
+	forEachGroupDatabase(persistTo, (db) => {
+		const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").get();
+		const n = has ? Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n) : 0;
+		rows += n;
+		if (n) groups++;
+	});
 	return { rows, groups };
 }
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, it } from "vitest";
 import { callback } from "./client";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
+import { forEachGroupDatabase } from "./stored";
 
 // Kill `wrangler dev` (SIGKILL) while groups are being created and deleted; restart on the same
 // storage and touch no group: the persisted alarms alone must bring the group registry up to date.
@@ -21,22 +21,16 @@ afterAll(async () => {
 
 /** Groups whose registry has not acknowledged their latest version (read from disk while the server is down). */
 function behindOnDisk(): { groups: number; behind: number } {
-	const dir = join(persistTo, "v3", "do", "starrtc-aec-groups-GroupObject");
 	let behind = 0;
 	let groups = 0;
-	for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
-		const db = new DatabaseSync(join(dir, file), { readOnly: true, timeout: 5000 });
-		try {
-			if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'registry_acked'").get()) continue;
-			groups++;
-			const row = db
-				.prepare("SELECT count(*) AS n FROM group_version WHERE version > coalesce((SELECT version FROM registry_acked), -1)")
-				.get() as { n: number };
-			behind += Number(row.n);
-		} finally {
-			db.close();
-		}
-	}
+	forEachGroupDatabase(persistTo, (db) => {
+		if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'registry_acked'").get()) return;
+		groups++;
+		const row = db
+			.prepare("SELECT count(*) AS n FROM group_version WHERE version > coalesce((SELECT version FROM registry_acked), -1)")
+			.get() as { n: number };
+		behind += Number(row.n);
+	});
 	return { groups, behind };
 }
 
