@@ -23,14 +23,15 @@ export type Destinations = ReturnType<typeof destinationsOf>;
 /** Every destination of a group's outbox (`all`, in the order the outbox tries them). */
 export function destinationsOf(sql: SqlStorage, env: Env, storage: GroupStorage, now: GroupNow) {
 	const index = new IndexDelivery(sql, env);
-	const view = () => {
+	/** The group as StarRTC's proxy calls are worked out from it; null once deleted. */
+	const starrtcView = () => {
 		const group = now.group();
 		return group && starRtcView(group);
 	};
-	const starrtc = new StarRtcDelivery(sql, starRtcSender(env, now.groupId, view));
+	const starrtc = new StarRtcDelivery(sql, starRtcSender(env, now.groupId, starrtcView));
 	const events = new EventLog(sql);
 	const webhook = new WebhookDelivery(events, env, now.groupId, () => now.group() === null);
 	const registry = new RegistryDelivery(sql, env, () => summaryOf(now.groupId(), now.group(), storage), now.version);
 	const all: Destination[] = [index, starrtc, webhook, registry];
-	return { index, starrtc, events, registry, all };
+	return { index, starrtc, starrtcView, events, registry, all };
 }

@@ -9,10 +9,11 @@ import type { Page } from "../user-index/membership";
 import { addition, by, type Change, catchUp, creation, deletion, dndChange, importation, removal, theApp } from "./changes";
 import { type Destinations, destinationsOf } from "./destinations";
 import { exportOf } from "./export";
-import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, sameJoinTimes, starRtcView } from "./group";
+import { fromImport, type Group, lists, memberPage, newGroup, permit, roster, sameContent, sameJoinTimes } from "./group";
+import { GroupMemory } from "./memory";
 import { Outbox } from "./outbox";
 import { ReplayCache } from "./replay";
-import { GroupStorage, type JoinTime } from "./storage";
+import { GroupStorage } from "./storage";
 import type {
 	GroupInfo,
 	GroupExport,
@@ -43,10 +44,7 @@ export class GroupObject extends DurableObject<Env> {
 	/** The outbox's destinations: the user index, StarRTC, the webhook (with the history), the registry. */
 	readonly #to: Destinations;
 	readonly #replays: ReplayCache;
-	/** undefined: not read yet; null: no group here (never created, or deleted). */
-	#group: Group | null | undefined;
-	/** Whether storage holds the tables: only once a group was created (or imported) here. */
-	#hasTables: boolean;
+	readonly #memory: GroupMemory;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -54,15 +52,13 @@ export class GroupObject extends DurableObject<Env> {
 		this.#replays = new ReplayCache(ctx.storage);
 		this.#to = destinationsOf(ctx.storage.sql, env, this.#storage, {
 			groupId: () => ctx.id.name ?? "",
-			group: () => this.#load(),
+			group: () => this.#memory.load(),
 			// Memory is in step with storage once loaded; a deleted group's version is its tombstone's.
-			version: () => this.#group?.version ?? this.#storage.version(),
+			version: () => this.#memory.held()?.version ?? this.#storage.version(),
 		});
 		this.#outbox = new Outbox(ctx, this.#to.all);
-		// A read: an object for a never-created group must leave no storage behind.
-		this.#hasTables = this.#storage.hasTables();
-		// Groups made by an earlier release get the newer tables here; for the rest this is a no-op.
-		if (this.#hasTables) this.#makeTables();
+		// A group made before the user index existed tells it (and the app's backend) everything once.
+		this.#memory = new GroupMemory(this.#storage, this.#outbox, (group) => this.#commit(group, catchUp(group)));
 	}
 
 	// ---- StarRTC's callbacks (through the edge). ----
@@ -70,7 +66,7 @@ export class GroupObject extends DurableObject<Env> {
 	/** Makes the group; repeating the same create (same createKey) changes nothing. */
 	create(init: GroupInit): Outcome<void> {
 		return this.#guarded(() => {
-			const existing = this.#load();
+			const existing = this.#memory.load();
 			if (existing) {
 				return existing.createKey === init.createKey
 					? ok(undefined)
@@ -78,14 +74,14 @@ export class GroupObject extends DurableObject<Env> {
 			}
 			const group = newGroup(init, Date.now());
 			this.#commit(group, creation(group, init.origin));
-			this.#group = group;
+			this.#memory.set(group);
 			return ok(undefined);
 		});
 	}
 
 	syncAll(): Outcome<Answer> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			return group ? ok(roster(group)) : unknownGroup();
 		});
 	}
@@ -127,7 +123,7 @@ export class GroupObject extends DurableObject<Env> {
 	 */
 	deleteGroup(requester: string): Outcome<Answer> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			if (!group) return unknownGroup();
 			const denied = permit(group, requester, readSettings(this.env).permissions.delete);
 			if (denied) return denied;
@@ -171,10 +167,10 @@ export class GroupObject extends DurableObject<Env> {
 	async resyncStarRtc(): Promise<Outcome<{ version: number }>> {
 		const read = this.#reading(undefined, ({ groupId, version }) => ({ groupId, version }));
 		if (!read.ok) return read;
-		const sent = await resync(this.env, read.value.groupId, () => this.#starRtcView());
+		const sent = await resync(this.env, read.value.groupId, this.#to.starrtcView);
 		if (!sent.ok) return sent;
 		if (this.#to.starrtc.waiting()) this.#outbox.kick();
-		return ok({ version: this.#load()?.version ?? read.value.version });
+		return ok({ version: this.#memory.load()?.version ?? read.value.version });
 	}
 
 	// ---- Import from another AEC server. ----
@@ -189,8 +185,8 @@ export class GroupObject extends DurableObject<Env> {
 	 */
 	importGroup(imported: ImportedGroup, { overwrite, revive }: ImportMode): Outcome<ImportResult> {
 		return this.#guarded<ImportResult>(() => {
-			const existing = this.#load();
-			const tombstone = !existing && this.#hasTables && this.#storage.hasVersion();
+			const existing = this.#memory.load();
+			const tombstone = !existing && this.#memory.hasTables && this.#storage.hasVersion();
 			if (tombstone && !revive) return ok({ result: "deleted", version: 0 });
 			const group = fromImport(imported, existing);
 			const given = imported.joinedAt;
@@ -202,12 +198,12 @@ export class GroupObject extends DurableObject<Env> {
 			// Revived: newer than the tombstone, so the user index, the registry and webhook receivers take it.
 			if (tombstone) group.version = this.#storage.version();
 			this.#commit(group, importation(group, existing, imported, tombstone));
-			this.#group = group;
+			this.#memory.set(group);
 			return ok({ result: tombstone ? "revived" : existing ? "replaced" : "created", version: group.version });
 		});
 	}
 
-	// ---- Export and the group registry (issue 23). ----
+	// ---- Export and the group registry. ----
 
 	/** The whole group in one snapshot: one line of an export file (`GET /v1/groups/{id}/export`). */
 	exportGroup(): Outcome<GroupExport> {
@@ -220,7 +216,7 @@ export class GroupObject extends DurableObject<Env> {
 	 */
 	register(): Outcome<boolean> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			if (!group) return ok(false);
 			this.#to.registry.resend();
 			this.#outbox.kick();
@@ -273,7 +269,7 @@ export class GroupObject extends DurableObject<Env> {
 	/** A callback's change: a replay is answered as before; otherwise `change` decides what to commit, if anything. */
 	#callback(replay: ReplayGuard | undefined, sync: boolean, change: (group: Group) => Outcome<Change | undefined>): Outcome<Answer> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			if (!group) return unknownGroup();
 			if (!this.#replays.isReplay(replay)) {
 				const changed = change(group);
@@ -287,7 +283,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	#appChange(change: (group: Group) => Outcome<Change | undefined>): Outcome<GroupState> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			if (!group) return unknownGroup();
 			const changed = change(group);
 			if (!changed.ok) return changed;
@@ -298,7 +294,7 @@ export class GroupObject extends DurableObject<Env> {
 
 	#state(group: Group): GroupState {
 		const proxy = readSettings(this.env).starrtcProxyUrl !== undefined;
-		const memberCount = this.#group ? group.members.size : 0;
+		const memberCount = this.#memory.held() ? group.members.size : 0;
 		const starrtc = !proxy ? "off" : this.#to.starrtc.status().pending ? "pending" : "told";
 		return { groupId: group.groupId, memberCount, version: group.version, starrtc };
 	}
@@ -316,7 +312,10 @@ export class GroupObject extends DurableObject<Env> {
 		const hook = webhookUrl !== undefined;
 		this.ctx.storage.transactionSync(() => {
 			const at = Date.now();
-			if (store) this.#storeWhole(store, joinedAt && ((id) => joinedAt(id, at)));
+			if (store) {
+				this.#memory.makeTables();
+				this.#storage.store(store, joinedAt && ((id) => joinedAt(id, at)));
+			}
 			write?.(this.#storage, at);
 			if (replay) this.#replays.record(replay);
 			if (news && starrtcProxyUrl !== undefined) this.#to.starrtc.tell(version, news);
@@ -329,52 +328,18 @@ export class GroupObject extends DurableObject<Env> {
 		});
 		group.version = version;
 		change.apply?.(group);
-		if (deleted) this.#group = null;
+		if (deleted) this.#memory.set(null);
 		this.#outbox.kick();
-	}
-
-	/** Inside a commit: the whole group over whatever was stored. */
-	#storeWhole(group: Group, joinedAt?: (userId: string) => JoinTime): void {
-		this.#makeTables();
-		this.#storage.store(group, joinedAt);
-	}
-
-	#makeTables(): void {
-		this.#storage.makeTables();
-		this.#outbox.makeSchema();
-		this.#hasTables = true;
 	}
 
 	/** A read of the group, if it exists and `reader` (when given) is a member. */
 	#reading<T>(reader: string | undefined, read: (group: Group) => T): Outcome<T> {
 		return this.#guarded(() => {
-			const group = this.#load();
+			const group = this.#memory.load();
 			if (!group) return unknownGroup();
 			if (reader !== undefined && !group.members.has(reader)) return fail(ErrorCode.NotAMember, `${reader} is not a member`);
 			return ok(read(group));
 		});
-	}
-
-	#load(): Group | null {
-		if (this.#group === undefined) this.#group = this.#read();
-		return this.#group;
-	}
-
-	#read(): Group | null {
-		if (!this.#hasTables) return null;
-		this.#outbox.resume();
-		const stored = this.#storage.read();
-		if (!stored) return null;
-		const group: Group = { ...stored, version: stored.version ?? 0 };
-		// A group made before the user index existed tells it (and the app's backend) everything once.
-		if (stored.version === undefined) this.#commit(group, catchUp(group));
-		return group;
-	}
-
-	/** The group as StarRTC's proxy calls are worked out from it; null once deleted. */
-	#starRtcView() {
-		const group = this.#load();
-		return group && starRtcView(group);
 	}
 
 	/**
@@ -386,9 +351,7 @@ export class GroupObject extends DurableObject<Env> {
 		try {
 			return method();
 		} catch (error) {
-			this.#group = undefined;
-			// A create that failed half way rolled its tables back too.
-			this.#hasTables = this.#storage.hasTables();
+			this.#memory.forget();
 			return fail(ErrorCode.InternalError, `group object: ${String(error)}`);
 		}
 	}

@@ -2,14 +2,13 @@
  * The group's outbox: what its changes imply for others, written in the same
  * transaction as the change, delivered after the answer until acknowledged.
  *
- * One loop, several destinations: each destination (src/user-index/delivery.ts,
- * src/starrtc/delivery.ts, src/events/delivery.ts; the registry of issue 23
- * goes in the list GroupObject hands over) keeps its own rows and knows how to
- * deliver them; this loop decides when. Delivery starts right after a change
- * (`kick`), again when an object wakes with rows left (`resume`), and from the
- * alarm, the durable safety net stored with the change. A destination whose
- * try failed is tried again by the alarm with backoff; the others go on
- * meanwhile, so a receiver that is down never holds up another destination.
+ * One loop, several destinations (the list in destinations.ts): each destination
+ * keeps its own rows and knows how to deliver them; this loop decides when.
+ * Delivery starts right after a change (`kick`), again when an object wakes with
+ * rows left (`resume`), and from the alarm, the durable safety net stored with
+ * the change. A destination whose try failed is tried again by the alarm with
+ * backoff; the others go on meanwhile, so a receiver that is down never holds
+ * up another destination.
  */
 
 /** One receiver of a group's outbox rows. */
