@@ -87,6 +87,7 @@ export default defineConfig({
 								DELETE_PERMISSION: "member",
 								MAX_GROUP_MEMBERS: "5",
 								GROUP_ID_START: "7000",
+								EVENT_HISTORY_DAYS: "0",
 							},
 						},
 					}),

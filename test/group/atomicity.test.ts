@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
+import { appCall } from "../api/client";
 import { createGroup, failStatements, failure, post, roster, syncAll, unixNow } from "../helpers";
 
 /** Makes the group's object throw on the `nth` statement that matches `pattern`, from now on. */
@@ -52,6 +53,19 @@ describe("a mutation that fails half way leaves no trace", () => {
 		const resent = await post(data);
 		expect(resent.body).toBe(`{"status":"1","data":"${next}"}`);
 		expect(await syncAll(next)).toBe(roster("zed,yan,xi,wu"));
+	});
+
+	it("after a create that failed half way, the same object (not evicted) takes an import of its id as a new group", async ({ expect }) => {
+		const probe = await createGroup("probe", ["probe"]);
+		const next = String(Number(probe) + 1);
+		await failOn(next, /^INSERT INTO members/, 2);
+		const first = await post({ action: "AEC_GROUP_CREATE", userId: "vic", addUsers: "vic,una,ted", userDefineData: "half again" });
+		expect(first.error).toBe("INTERNAL_ERROR");
+		// The rolled-back create took its tables with it: the object must not go on as if they were there.
+		const body = { creator: "vic", members: ["vic", "una"], createdAt: "2025-01-01T00:00:00.000Z" };
+		const put = await appCall("PUT", `/v1/groups/${next}`, body);
+		expect([put.status, put.json]).toEqual([201, { groupId: next, result: "created", version: 1 }]);
+		expect(await syncAll(next)).toBe(roster("vic,una"));
 	});
 
 	it("a delete that fails half way answers INTERNAL_ERROR and the group stays, in memory and in storage", async ({ expect }) => {

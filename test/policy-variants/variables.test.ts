@@ -1,8 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { appCall } from "../api/client";
 import { DONE, createGroup, failure, post, roster, syncAll } from "../helpers";
 
 // This project runs with ADD_PERMISSION=anyone, REMOVE_PERMISSION=member, DELETE_PERMISSION=member,
-// MAX_GROUP_MEMBERS=5 and GROUP_ID_START=7000 (vitest.config.ts).
+// MAX_GROUP_MEMBERS=5, GROUP_ID_START=7000 and EVENT_HISTORY_DAYS=0, without a webhook (vitest.config.ts).
 describe("policy variables", () => {
 	it("GROUP_ID_START sets the first id", async ({ expect }) => {
 		expect(await createGroup("alice", ["alice"])).toBe("7000");
@@ -42,5 +45,19 @@ describe("policy variables", () => {
 		expect((await post({ action: "AEC_GROUP_ADD_USER_AND_SYNC_ALL", userId: "a", groupId: id, addUsers: "e,a,b" })).body).toBe(
 			roster("a,b,c,d,e"),
 		);
+	});
+
+	it("EVENT_HISTORY_DAYS=0 without a webhook: no message is written at all, and the version still counts each change", async ({
+		expect,
+	}) => {
+		const id = await createGroup("alice", ["alice", "bob"]);
+		expect((await post({ action: "AEC_GROUP_ADD_USER", userId: "alice", groupId: id, addUsers: "carol" })).body).toBe(DONE);
+		const page = await appCall("GET", `/v1/groups/${id}/events`);
+		expect([page.status, page.json]).toEqual([200, { groupId: id, version: 2, events: [] }]);
+		const rows = await runInDurableObject(
+			env.GROUPS.getByName(id),
+			(_, state) => state.storage.sql.exec("SELECT count(*) AS n FROM events").one().n,
+		);
+		expect(rows).toBe(0);
 	});
 });

@@ -245,4 +245,29 @@ describe("groups stored by earlier releases", () => {
 		const user = await appCall("POST", "/v1/registry/backfill", undefined, await asUser("someone"));
 		expect([user.status, user.json.error?.code]).toEqual([403, "FORBIDDEN"]);
 	});
+
+	it("a backfill counts groups only, writes nothing for an id never created, and puts back a group the registry lost", async ({
+		expect,
+	}) => {
+		// 500100 lives, 500101 and 500102 were never created, 500103 was deleted.
+		for (const id of ["500100", "500103"]) expect((await put(id, imported(`gap-${id}`))).status).toBe(201);
+		expect((await remove("500103")).status).toBe(200);
+		await Promise.all(["500100", "500103"].map(drainOutbox));
+		const walked = await appCall("POST", "/v1/registry/backfill?from=500100&count=4");
+		expect(walked.json).toMatchObject({ from: "500100", to: "500103", registered: 1, failed: [] });
+		for (const id of ["500101", "500102"]) {
+			const tables = await runInDurableObject(env.GROUPS.getByName(id), (_, state) =>
+				state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+			);
+			expect(tables, id).toEqual([]);
+		}
+		// The registry loses the group's row (a shard restored from an older copy, say); the group still counts it as told.
+		await runInDurableObject(shardOf("500100"), (_, state) => {
+			state.storage.sql.exec("DELETE FROM groups WHERE group_id = ?", 500100);
+		});
+		expect(idsOf(await listAll(1000))).not.toContain("500100");
+		expect((await appCall("POST", "/v1/registry/backfill?from=500100&count=1")).json).toMatchObject({ registered: 1 });
+		// Sent at once, not when the safety-net alarm comes round: no alarm is run here.
+		await until(async () => idsOf(await listAll(1000)).includes("500100"), "the backfilled group listed", 3000);
+	});
 });
