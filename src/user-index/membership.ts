@@ -1,4 +1,5 @@
-import { fnv1a } from "../shared/hash";
+// With its extension: bench/user-index.ts loads this file in Node, which finds no module without one.
+import { fnv1a } from "../shared/hash.ts";
 /**
  * What a group tells the user index: the new state of some members of one
  * group, as of one version of that group. Deltas are idempotent and carry the
