@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
-import { callback } from "./client";
+import { runTool } from "../run-tool.ts";
+import { apiCall, callback } from "./client";
 import { type DevServer, startDevServer } from "./dev-server";
 
 // The round trip of docs/operations.md "Backups and restore": a deployment that went through
@@ -12,7 +11,6 @@ import { type DevServer, startDevServer } from "./dev-server";
 // `npm run export`, then put into a fresh deployment (other storage, other port) with
 // `npm run import --from`. Every read must then be equal: each group's SYNC_ALL, each user's
 // list.php and /v1 reads. Then mistakes made in the copy are put back with --overwrite and --revive.
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "round-trip-guard-token";
 const API_TOKEN = "round-trip-api-token-0123456789";
 const vars = { GUARD_TOKEN: TOKEN, API_TOKEN };
@@ -24,22 +22,11 @@ afterAll(async () => {
 	rmSync(scratch, { recursive: true, force: true });
 });
 
-async function app(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: { Authorization: `Bearer ${API_TOKEN}`, "Content-Type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const app = (url: string, method: string, path: string, body?: unknown) => apiCall(url, API_TOKEN, method, path, body);
 
 async function tool(script: string, ...args: string[]): Promise<{ status: number | null; out: string }> {
-	const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { PATH: process.env.PATH, API_TOKEN }, stdio: "pipe" });
-	let out = "";
-	child.stdout.on("data", (chunk) => (out += chunk));
-	child.stderr.on("data", (chunk) => (out += chunk));
-	const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-	return { status, out };
+	const { status, stdout, stderr } = await runTool(script, args, { API_TOKEN });
+	return { status, out: stdout + stderr };
 }
 
 /** Every page of a listing: the items under `key`. */

@@ -52,6 +52,22 @@ export async function callbackUnlessCrashed(url: string, token: string, fields: 
 	return answer.body;
 }
 
+/** One call to the app's API with the API token: its status and JSON body. */
+export async function apiCall(
+	url: string,
+	token: string,
+	method: string,
+	path: string,
+	body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+	const response = await fetch(`${url}${path}`, {
+		method,
+		headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
 export interface Roster {
 	readonly members: string[];
 	readonly ignoring: string[];

@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
+import { apiCall } from "./client";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
 
 // kill -9 `wrangler dev` while StarRTC's proxy cannot take anything: first it refuses connections
@@ -67,13 +68,8 @@ afterAll(async () => {
 });
 
 async function admin(url: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: { Authorization: `Bearer ${API_TOKEN}`, "Content-Type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const json = (await response.json()) as Record<string, unknown>;
-	if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+	const { status, json } = await apiCall(url, API_TOKEN, method, path, body);
+	if (status < 200 || status > 299) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
 	return json;
 }
 

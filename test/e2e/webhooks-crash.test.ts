@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, it } from "vitest";
 import { TEST_WEBHOOK_SECRET } from "../guard-token";
-import { callback, callbackUnlessCrashed, rosterOf } from "./client";
+import { apiCall, callback, callbackUnlessCrashed, rosterOf } from "./client";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
 import { importDocReceiver, removeReceivers } from "./doc-receiver";
 
@@ -45,14 +45,7 @@ interface Arrival {
 	readonly status: number;
 }
 
-async function app(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: { Authorization: `Bearer ${API_TOKEN}`, "Content-Type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const app = (url: string, method: string, path: string, body?: unknown) => apiCall(url, API_TOKEN, method, path, body);
 
 /** As `app`, for a server that may be killed meanwhile: undefined when no whole answer came. */
 async function appUnlessCrashed(url: string, method: string, path: string, body?: unknown) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { TEST_WEBHOOK_SECRET } from "../guard-token";
-import { callback, rosterOf } from "./client";
+import { apiCall, callback, rosterOf } from "./client";
 import { type DevServer, freePort, startDevServer } from "./dev-server";
 import { type DocReceiverProcess, removeReceivers, startDocReceiver } from "./doc-receiver";
 
@@ -24,14 +24,7 @@ afterAll(async () => {
 	removeReceivers();
 });
 
-async function app(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-	const response = await fetch(`${url}${path}`, {
-		method,
-		headers: { Authorization: `Bearer ${API_TOKEN}`, "Content-Type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const app = (url: string, method: string, path: string, body?: unknown) => apiCall(url, API_TOKEN, method, path, body);
 
 /** A small seeded generator (mulberry32): the same seed, the same mix. */
 function generator(seed: number): () => number {

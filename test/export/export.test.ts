@@ -3,21 +3,19 @@
  * pages, stumbles (503, 429, a group deleted under it) and refuses: what lands in
  * the file, in which order, the exit status, and a stopped run resumed with --after.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
+import { runTool } from "../run-tool.ts";
 import { parseExportArgs } from "../../tools/export/args.ts";
 import { compareIds, lineProblem } from "../../tools/export/lines.ts";
 import { inOrder } from "../../tools/export/ordered.ts";
 import { lastCompleteLine, prepareOut } from "../../tools/export/resume.ts";
 import { retryAfterMs } from "../../tools/export/retry.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "export-command-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -34,19 +32,7 @@ const exportLine = (groupId: string, extra: Record<string, unknown> = {}) => ({
 	...extra,
 });
 
-async function runExport(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-	const child = spawn(process.execPath, ["tools/export/main.ts", ...args], {
-		cwd: root,
-		env: { PATH: process.env.PATH },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	let stdout = "";
-	let stderr = "";
-	child.stdout.on("data", (chunk) => (stdout += chunk));
-	child.stderr.on("data", (chunk) => (stderr += chunk));
-	const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-	return { status, stdout, stderr };
-}
+const runExport = (...args: string[]) => runTool("tools/export/main.ts", args);
 
 /**
  * Groups 7, 9, 10, 100, 1000, 1001 (listed two a page, the last page out of order). 10 answers 503

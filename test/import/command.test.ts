@@ -2,7 +2,6 @@
  * `npm run import` as an operator runs it, on the fixture dump, against a stand-in
  * for our server: what main.ts wires together (exit status, report file, requests).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,25 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
+import { runTool } from "../run-tool.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const dump = fileURLToPath(new URL("../fixtures/import/sample.sql", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "import-command-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function runImport(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-	const child = spawn(process.execPath, ["tools/import/main.ts", ...args], {
-		cwd: root,
-		env: { PATH: process.env.PATH },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	let stdout = "";
-	let stderr = "";
-	child.stdout.on("data", (chunk) => (stdout += chunk));
-	child.stderr.on("data", (chunk) => (stderr += chunk));
-	const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-	return { status, stdout, stderr };
-}
+const runImport = (...args: string[]) => runTool("tools/import/main.ts", args);
 
 /** Answers the token probe with `probe`, and every PUT with 201 created, except group 100461: here with other content. */
 async function standIn(probe: number) {

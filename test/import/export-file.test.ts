@@ -3,17 +3,15 @@
  * stand-in for our server. What is sent (each line as it is, with the asked
  * query), what is not (bad lines, by number), and the exit status.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, it } from "vitest";
+import { runTool } from "../run-tool.ts";
 import { readExportLine } from "../../tools/import/read-export.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "import-export-file-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -29,15 +27,7 @@ const line = (groupId: string) => ({
 	],
 });
 
-async function runImport(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-	const child = spawn(process.execPath, ["tools/import/main.ts", ...args], { cwd: root, env: { PATH: process.env.PATH }, stdio: "pipe" });
-	let stdout = "";
-	let stderr = "";
-	child.stdout.on("data", (chunk) => (stdout += chunk));
-	child.stderr.on("data", (chunk) => (stderr += chunk));
-	const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
-	return { status, stdout, stderr };
-}
+const runImport = (...args: string[]) => runTool("tools/import/main.ts", args);
 
 /** 300 was deleted here (410 unless ?revive=true); every other PUT is created. */
 async function standIn() {
